@@ -1,0 +1,37 @@
+namespace ConvoFunctions.Configuration;
+
+/// <summary>
+/// Every setting the app reads, in configuration-key form (<c>Section:Key</c>). App settings, environment
+/// variables and <c>local.settings.sample.json</c> use the environment form, where ':' is written '__'.
+/// </summary>
+internal static class SettingNames
+{
+    public const string Storage = "AzureWebJobsStorage";
+
+    public const string ElevenLabsSection = "ElevenLabs";
+    public const string ElevenLabsWebhookSecret = "ElevenLabs:WebhookSecret";
+    public const string ElevenLabsPreviousWebhookSecret = "ElevenLabs:PreviousWebhookSecret";
+    public const string ElevenLabsApiKey = "ElevenLabs:ApiKey";
+    public const string ElevenLabsBaseUrl = "ElevenLabs:BaseUrl";
+    public const string ElevenLabsMaxConcurrency = "ElevenLabs:MaxConcurrency";
+
+    public const string WebhooksSection = "Webhooks";
+    public const string WebhooksSignatureTolerance = "Webhooks:SignatureTolerance";
+    public const string WebhooksMaxBodyBytes = "Webhooks:MaxBodyBytes";
+
+    public const string DetectionSection = "Detection";
+    public const string DetectionSchedule = "Detection:Schedule";
+    public const string DetectionLookBack = "Detection:LookBack";
+    public const string DetectionSettleDelay = "Detection:SettleDelay";
+    public const string DetectionFuzzyGap = "Detection:FuzzyGap";
+
+    public const string AlertsSection = "Alerts";
+    public const string AlertsTeamsWebhookUrl = "Alerts:Teams:WebhookUrl";
+    public const string AlertsEmailEndpoint = "Alerts:Email:Endpoint";
+    public const string AlertsEmailAccessKey = "Alerts:Email:AccessKey";
+    public const string AlertsEmailSender = "Alerts:Email:Sender";
+    public const string AlertsEmailRecipients = "Alerts:Email:Recipients";
+
+    /// <summary>The environment-variable / app-setting form of a configuration key.</summary>
+    public static string ToEnvironmentForm(string key) => key.Replace(":", "__", StringComparison.Ordinal);
+}
