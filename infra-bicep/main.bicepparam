@@ -1,0 +1,23 @@
+// Defaults for azd and for az deployment group create. Every value can come from an environment variable,
+// so secrets never need to be written into a file: azd passes its environment (azd env set NAME value),
+// and with az, export the variables before running the deployment.
+using 'main.bicep'
+
+param environmentName = readEnvironmentVariable('AZURE_ENV_NAME', 'convo')
+
+param instanceMemoryMB = 2048
+param maximumInstanceCount = int(readEnvironmentVariable('FUNCTION_MAXIMUM_INSTANCE_COUNT', '40'))
+
+// Empty keeps whatever the Key Vault already holds (see docs/deploy.md).
+param elevenLabsApiKey = readEnvironmentVariable('ELEVENLABS_API_KEY', '')
+param elevenLabsWebhookSecret = readEnvironmentVariable('ELEVENLABS_WEBHOOK_SECRET', '')
+param elevenLabsPreviousWebhookSecret = readEnvironmentVariable('ELEVENLABS_PREVIOUS_WEBHOOK_SECRET', '')
+param teamsWebhookUrl = readEnvironmentVariable('TEAMS_WEBHOOK_URL', '')
+
+param enableEmailAlerts = bool(readEnvironmentVariable('ENABLE_EMAIL_ALERTS', 'true'))
+param communicationDataLocation = readEnvironmentVariable('ACS_DATA_LOCATION', 'Europe')
+param alertEmailRecipients = readEnvironmentVariable('ALERT_EMAIL_RECIPIENTS', '')
+
+// azd sets AZURE_PRINCIPAL_ID to the signed-in user, who then gets the app's data roles for local runs.
+param principalId = readEnvironmentVariable('AZURE_PRINCIPAL_ID', '')
+param principalType = readEnvironmentVariable('AZURE_PRINCIPAL_TYPE', 'User')

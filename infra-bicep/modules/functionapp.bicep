@@ -1,0 +1,133 @@
+param name string
+param planName string
+param location string
+param tags object
+
+@description('Resource id of the user-assigned identity the app runs as.')
+param identityId string
+param identityClientId string
+
+param storageBlobEndpoint string
+param storageQueueEndpoint string
+param storageTableEndpoint string
+
+@description('URL of the blob container Flex Consumption deploys packages to.')
+param deploymentContainerUrl string
+
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int
+
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int
+
+param applicationInsightsConnectionString string
+
+param keyVaultName string
+
+@description('Key Vault secret names, by the setting they back.')
+param secretNames {
+  elevenLabsApiKey: string
+  elevenLabsWebhookSecret: string
+  elevenLabsPreviousWebhookSecret: string
+  teamsWebhookUrl: string
+}
+
+@description('Whether the previous webhook secret (rotation) is in Key Vault; without it the setting stays empty.')
+param hasPreviousWebhookSecret bool
+
+@description('ACS endpoint; empty turns email alerts off.')
+param emailEndpoint string
+param emailSender string
+param emailRecipients string
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    tier: 'FlexConsumption'
+    name: 'FC1'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource site 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  // azd deploys the 'api' service of azure.yaml to the site that carries this tag.
+  tags: union(tags, { 'azd-service-name': 'api' })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    // Key Vault references resolve with this identity; the default would be a system identity the app does not have.
+    keyVaultReferenceIdentity: identityId
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      // Setting names follow SettingNames.cs (':' written '__'); a test checks every name against it.
+      // Flex Consumption takes the runtime from functionAppConfig: FUNCTIONS_WORKER_RUNTIME,
+      // FUNCTIONS_EXTENSION_VERSION, WEBSITE_RUN_FROM_PACKAGE and the content-share settings must not appear.
+      // Key Vault references name no secret version, so they resolve the latest one: a rotated secret
+      // reaches the app when it restarts, without a redeployment.
+      appSettings: [
+        // Host and app storage, identity-based: no connection string, no key.
+        { name: 'AzureWebJobsStorage__blobServiceUri', value: storageBlobEndpoint }
+        { name: 'AzureWebJobsStorage__queueServiceUri', value: storageQueueEndpoint }
+        { name: 'AzureWebJobsStorage__tableServiceUri', value: storageTableEndpoint }
+        { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
+        { name: 'AzureWebJobsStorage__clientId', value: identityClientId }
+        // DefaultAzureCredential (ACS email, anything without its own clientId setting) picks this identity.
+        { name: 'AZURE_CLIENT_ID', value: identityClientId }
+        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: applicationInsightsConnectionString }
+        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }
+        { name: 'ElevenLabs__ApiKey', value: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${secretNames.elevenLabsApiKey})' }
+        { name: 'ElevenLabs__WebhookSecret', value: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${secretNames.elevenLabsWebhookSecret})' }
+        {
+          name: 'ElevenLabs__PreviousWebhookSecret'
+          // Empty rather than a reference to a missing secret: an unresolved reference reaches the app as its
+          // literal text, which would then verify signatures as a second, guessable secret.
+          value: hasPreviousWebhookSecret ? '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${secretNames.elevenLabsPreviousWebhookSecret})' : ''
+        }
+        { name: 'Alerts__Teams__WebhookUrl', value: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${secretNames.teamsWebhookUrl})' }
+        // No Alerts__Email__AccessKey: without it the app authenticates to ACS with the managed identity.
+        { name: 'Alerts__Email__Endpoint', value: emailEndpoint }
+        { name: 'Alerts__Email__Sender', value: emailSender }
+        { name: 'Alerts__Email__Recipients', value: emailRecipients }
+      ]
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: deploymentContainerUrl
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        instanceMemoryMB: instanceMemoryMB
+        maximumInstanceCount: maximumInstanceCount
+      }
+      runtime: {
+        name: 'dotnet-isolated'
+        version: '10.0'
+      }
+    }
+  }
+}
+
+output name string = site.name
+output defaultHostName string = site.properties.defaultHostName

@@ -1,0 +1,52 @@
+using System.Text.Json;
+using ConvoFunctions.Configuration;
+using Microsoft.Extensions.Configuration;
+
+namespace ConvoFunctions.Cli.Local;
+
+/// <summary>
+/// Settings for local runs, from the same names the Functions app reads: embedded defaults, then
+/// <c>local.settings.json</c> ("Values", as Core Tools reads it), then environment variables.
+/// </summary>
+internal static class LocalConfiguration
+{
+    /// <summary>
+    /// A placeholder so that <c>convo serve</c> and <c>convo send</c> work together out of the box.
+    /// It is published here, so it protects nothing: set <c>ElevenLabs__WebhookSecret</c> for real traffic.
+    /// </summary>
+    public const string DevelopmentWebhookSecret = "wsec_local_development_only";
+
+    public const string DefaultSettingsFile = "local.settings.json";
+
+    public static IConfigurationBuilder AddLocalSettings(this IConfigurationBuilder builder, string settingsFile)
+    {
+        builder.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [SettingNames.ElevenLabsWebhookSecret] = DevelopmentWebhookSecret,
+        });
+        if (File.Exists(settingsFile)) builder.AddInMemoryCollection(ReadValues(settingsFile));
+        return builder.AddEnvironmentVariables();
+    }
+
+    public static IConfiguration Build(string settingsFile) =>
+        new ConfigurationBuilder().AddLocalSettings(settingsFile).Build();
+
+    public static bool UsesDevelopmentSecret(IConfiguration configuration) =>
+        configuration[SettingNames.ElevenLabsWebhookSecret] == DevelopmentWebhookSecret;
+
+    private static Dictionary<string, string?> ReadValues(string path)
+    {
+        using var document = JsonDocument.Parse(File.ReadAllText(path));
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        if (document.RootElement.TryGetProperty("Values", out var section))
+        {
+            foreach (var property in section.EnumerateObject())
+            {
+                // Same rule as environment variables: '__' is the section separator.
+                values[property.Name.Replace("__", ":", StringComparison.Ordinal)] =
+                    property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString() : property.Value.GetRawText();
+            }
+        }
+        return values;
+    }
+}

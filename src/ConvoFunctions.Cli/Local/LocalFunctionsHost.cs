@@ -1,0 +1,53 @@
+using ConvoFunctions.App;
+using ConvoFunctions.App.Webhooks;
+using ConvoFunctions.Configuration;
+using ConvoFunctions.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Abstractions;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ConvoFunctions.Cli.Local;
+
+/// <summary>
+/// Runs the Functions app's own function classes on Kestrel, on the same routes as Azure, for machines without
+/// Azure Functions Core Tools. The function classes are invoked exactly as the worker would invoke them.
+/// </summary>
+internal static class LocalFunctionsHost
+{
+    public static WebApplication Build(IConfiguration settings, string storageConnectionString, Uri url, LogLevel logLevel = LogLevel.Information)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddConfiguration(settings);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [SettingNames.Storage] = storageConnectionString,
+        });
+        builder.WebHost.UseUrls(url.ToString());
+        builder.Logging.SetMinimumLevel(logLevel);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+        builder.Services.AddMvcCore();
+        builder.Services.AddConvoFunctions(builder.Configuration);
+
+        var app = builder.Build();
+        app.MapPost($"/{Routes.Prefix}/{Routes.ElevenLabsWebhook}", RunWebhookAsync);
+        return app;
+    }
+
+    /// <summary>Creates the containers, queues and tables in the local account, as the Bicep does in Azure.</summary>
+    public static Task EnsureStorageAsync(WebApplication app, CancellationToken cancellationToken) =>
+        app.Services.GetRequiredService<StorageAccount>().EnsureCreatedAsync(cancellationToken);
+
+    private static async Task RunWebhookAsync(HttpContext context)
+    {
+        var function = ActivatorUtilities.CreateInstance<ElevenLabsWebhookFunction>(context.RequestServices);
+        var result = await function.Run(context.Request, context.RequestAborted);
+        await result.ExecuteResultAsync(new ActionContext(context, context.GetRouteData(), new ActionDescriptor()));
+    }
+}

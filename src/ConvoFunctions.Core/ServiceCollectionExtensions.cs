@@ -1,0 +1,28 @@
+using ConvoFunctions.ElevenLabs;
+using ConvoFunctions.Storage;
+using ConvoFunctions.Webhooks;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace ConvoFunctions;
+
+internal static class ServiceCollectionExtensions
+{
+    /// <summary>Everything the functions need; shared by the Functions app, <c>convo serve</c> and the tests.</summary>
+    public static IServiceCollection AddConvoFunctions(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(_ => StorageAccount.FromConfiguration(configuration));
+
+        services.AddOptions<ElevenLabsOptions>().Bind(configuration.GetSection(Configuration.SettingNames.ElevenLabsSection))
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(Configuration.SettingNames.WebhooksSection))
+            .ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddSingleton<WebhookSignatureVerifier>();
+        services.AddSingleton<WebhookStore>();
+        services.AddSingleton<WebhookIngestor>();
+        return services;
+    }
+}

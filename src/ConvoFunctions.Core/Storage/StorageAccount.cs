@@ -1,0 +1,76 @@
+using Azure.Core;
+using Azure.Data.Tables;
+using Azure.Identity;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using ConvoFunctions.Configuration;
+using Microsoft.Extensions.Configuration;
+
+namespace ConvoFunctions.Storage;
+
+/// <summary>
+/// The one storage account the app uses, reached through the <c>AzureWebJobsStorage</c> connection the Functions
+/// host uses too: a connection string locally (Azurite), identity-based service URIs in Azure.
+/// </summary>
+internal sealed class StorageAccount(BlobServiceClient blobs, QueueServiceClient queues, TableServiceClient tables)
+{
+    public BlobServiceClient Blobs { get; } = blobs;
+    public QueueServiceClient Queues { get; } = queues;
+    public TableServiceClient Tables { get; } = tables;
+
+    public BlobContainerClient Container(string name) => Blobs.GetBlobContainerClient(name);
+    public QueueClient Queue(string name) => Queues.GetQueueClient(name);
+    public TableClient Table(string name) => Tables.GetTableClient(name);
+
+    public static StorageAccount FromConnectionString(string connectionString) => new(
+        new BlobServiceClient(connectionString, Configure(new BlobClientOptions())),
+        new QueueServiceClient(connectionString, Configure(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 })),
+        new TableServiceClient(connectionString, Configure(new TableClientOptions())));
+
+    /// <summary>Reads <c>AzureWebJobsStorage</c> the way the Functions host does.</summary>
+    public static StorageAccount FromConfiguration(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(SettingNames.Storage);
+        if (!string.IsNullOrWhiteSpace(section.Value)) return FromConnectionString(section.Value);
+
+        var accountName = section["accountName"];
+        Uri ServiceUri(string service) =>
+            section[$"{service}ServiceUri"] is { Length: > 0 } uri ? new Uri(uri)
+            : accountName is { Length: > 0 } ? new Uri($"https://{accountName}.{service}.core.windows.net")
+            : throw new InvalidOperationException(
+                $"{SettingNames.Storage} is not set: give a connection string, or {SettingNames.Storage}__{service}ServiceUri for identity-based access.");
+
+        var credential = CreateCredential(section["credential"], section["clientId"]);
+        return new StorageAccount(
+            new BlobServiceClient(ServiceUri("blob"), credential, Configure(new BlobClientOptions())),
+            new QueueServiceClient(ServiceUri("queue"), credential, Configure(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 })),
+            new TableServiceClient(ServiceUri("table"), credential, Configure(new TableClientOptions())));
+    }
+
+    /// <summary>Creates the containers, queues and tables the app uses (local runs; Azure gets them from Bicep).</summary>
+    public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
+    {
+        foreach (var name in StorageNames.Containers) await Container(name).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        foreach (var name in StorageNames.Queues) await Queue(name).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        foreach (var name in StorageNames.Tables) await Table(name).CreateIfNotExistsAsync(cancellationToken);
+    }
+
+    private static TokenCredential CreateCredential(string? kind, string? clientId) =>
+        string.Equals(kind, "managedidentity", StringComparison.OrdinalIgnoreCase)
+            ? new ManagedIdentityCredential(string.IsNullOrEmpty(clientId)
+                ? ManagedIdentityId.SystemAssigned
+                : ManagedIdentityId.FromUserAssignedClientId(clientId))
+            : new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = clientId });
+
+    // A webhook request waits on these calls: a few quick retries ride out a blip, and an outage
+    // surfaces as 503 within seconds so that ElevenLabs retries instead of timing out.
+    private static T Configure<T>(T options) where T : Azure.Core.ClientOptions
+    {
+        options.Retry.Mode = RetryMode.Exponential;
+        options.Retry.MaxRetries = 3;
+        options.Retry.Delay = TimeSpan.FromMilliseconds(200);
+        options.Retry.MaxDelay = TimeSpan.FromSeconds(1);
+        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
+        return options;
+    }
+}

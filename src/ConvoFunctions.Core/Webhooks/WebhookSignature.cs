@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using ConvoFunctions.ElevenLabs;
+using Microsoft.Extensions.Options;
+
+namespace ConvoFunctions.Webhooks;
+
+/// <summary>Which part of the <c>ElevenLabs-Signature</c> check failed; named in the 401 answer.</summary>
+internal enum SignatureFailure
+{
+    HeaderMissing,
+    HeaderMalformed,
+    TimestampOutOfTolerance,
+    SignatureMismatch,
+}
+
+/// <summary>The parsed <c>ElevenLabs-Signature: t=&lt;unix seconds&gt;,v0=&lt;hex&gt;</c> header.</summary>
+internal sealed record SignatureHeader(long Timestamp, IReadOnlyList<string> Signatures)
+{
+    public const string Name = "ElevenLabs-Signature";
+
+    public static SignatureFailure? TryParse(string? value, out SignatureHeader? header)
+    {
+        header = null;
+        if (string.IsNullOrWhiteSpace(value)) return SignatureFailure.HeaderMissing;
+
+        long? timestamp = null;
+        var signatures = new List<string>(1);
+        foreach (var part in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part.StartsWith("t=", StringComparison.Ordinal)
+                && long.TryParse(part.AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out var t))
+            {
+                timestamp = t;
+            }
+            else if (part.StartsWith("v0=", StringComparison.Ordinal) && part.Length > 3)
+            {
+                signatures.Add(part[3..]);
+            }
+        }
+
+        if (timestamp is null || signatures.Count == 0) return SignatureFailure.HeaderMalformed;
+        header = new SignatureHeader(timestamp.Value, signatures);
+        return null;
+    }
+}
+
+/// <summary>
+/// Verifies ElevenLabs webhook signatures: lower-case hex HMAC-SHA256 with the shared secret over
+/// <c>"&lt;t&gt;.&lt;raw body&gt;"</c>, within a clock tolerance. Accepts the previous secret during rotation.
+/// </summary>
+internal sealed class WebhookSignatureVerifier(
+    IOptions<ElevenLabsOptions> elevenLabs,
+    IOptions<WebhookOptions> webhooks,
+    TimeProvider time)
+{
+    /// <summary>The checks that need no body: header shape and timestamp tolerance.</summary>
+    public SignatureFailure? CheckHeader(string? value, out SignatureHeader? header)
+    {
+        var failure = SignatureHeader.TryParse(value, out header);
+        if (failure is not null) return failure;
+
+        var age = time.GetUtcNow().ToUnixTimeSeconds() - header!.Timestamp;
+        return Math.Abs(age) > webhooks.Value.SignatureTolerance.TotalSeconds
+            ? SignatureFailure.TimestampOutOfTolerance
+            : null;
+    }
+
+    /// <summary>Starts an HMAC per configured secret so the body can be hashed as it streams in.</summary>
+    public SignatureHasher Begin(SignatureHeader header) => new(header, elevenLabs.Value.WebhookSecrets());
+
+    /// <summary>All checks over a body already in memory.</summary>
+    public SignatureFailure? Verify(string? value, ReadOnlySpan<byte> body)
+    {
+        var failure = CheckHeader(value, out var header);
+        if (failure is not null) return failure;
+        using var hasher = Begin(header!);
+        hasher.Append(body);
+        return hasher.Matches() ? null : SignatureFailure.SignatureMismatch;
+    }
+}
+
+internal sealed class SignatureHasher : IDisposable
+{
+    private const int HexLength = 64;
+    private readonly IncrementalHash[] _hmacs;
+    private readonly IReadOnlyList<string> _candidates;
+
+    internal SignatureHasher(SignatureHeader header, IEnumerable<string> secrets)
+    {
+        _candidates = header.Signatures;
+        var prefix = Encoding.ASCII.GetBytes(header.Timestamp.ToString(CultureInfo.InvariantCulture) + ".");
+        _hmacs = secrets
+            .Select(secret =>
+            {
+                var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(secret));
+                hmac.AppendData(prefix);
+                return hmac;
+            })
+            .ToArray();
+    }
+
+    public void Append(ReadOnlySpan<byte> chunk)
+    {
+        foreach (var hmac in _hmacs) hmac.AppendData(chunk);
+    }
+
+    /// <summary>True when any candidate signature equals any secret's HMAC, compared in constant time.</summary>
+    public bool Matches()
+    {
+        Span<byte> mac = stackalloc byte[32];
+        Span<char> hex = stackalloc char[HexLength];
+        Span<byte> expected = stackalloc byte[HexLength];
+        Span<byte> candidate = stackalloc byte[HexLength];
+        var match = false;
+        foreach (var hmac in _hmacs)
+        {
+            hmac.GetHashAndReset(mac);
+            // ElevenLabs sends lower-case hex; comparing the ASCII text keeps upper-case (a different string) out.
+            Convert.TryToHexStringLower(mac, hex, out _);
+            Encoding.ASCII.GetBytes(hex, expected);
+            foreach (var text in _candidates)
+            {
+                if (text.Length != HexLength || Encoding.ASCII.GetBytes(text, candidate) != HexLength) continue;
+                match |= CryptographicOperations.FixedTimeEquals(expected, candidate);
+            }
+        }
+        return match;
+    }
+
+    public void Dispose()
+    {
+        foreach (var hmac in _hmacs) hmac.Dispose();
+    }
+}

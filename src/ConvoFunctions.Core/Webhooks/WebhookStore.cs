@@ -1,0 +1,56 @@
+using Azure;
+using Azure.Storage;
+using Azure.Storage.Blobs.Models;
+using ConvoFunctions.Storage;
+
+namespace ConvoFunctions.Webhooks;
+
+/// <summary>Durable writes of one webhook: the raw body to Blob Storage, then the small event to the queue.</summary>
+internal sealed class WebhookStore(StorageAccount storage)
+{
+    // Chunked upload keeps each request small enough for the short network timeout, whatever the body size.
+    private static readonly StorageTransferOptions Transfer = new()
+    {
+        InitialTransferSize = 8 * 1024 * 1024,
+        MaximumTransferSize = 4 * 1024 * 1024,
+        MaximumConcurrency = 4,
+    };
+
+    public async Task ArchiveAsync(string blobName, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        var container = storage.Container(StorageNames.WebhookContainer);
+        var options = new BlobUploadOptions
+        {
+            HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
+            TransferOptions = Transfer,
+        };
+        // Same body, same name: overwriting a redelivery is a no-op in content.
+        await WithCreateOnMissing(
+            () => container.GetBlobClient(blobName).UploadAsync(new BinaryData(body), options, cancellationToken),
+            BlobErrorCode.ContainerNotFound.ToString(),
+            () => container.CreateIfNotExistsAsync(cancellationToken: cancellationToken));
+    }
+
+    public async Task EnqueueAsync(WebhookEventMessage message, CancellationToken cancellationToken)
+    {
+        var queue = storage.Queue(StorageNames.WebhookEventsQueue);
+        await WithCreateOnMissing(
+            () => queue.SendMessageAsync(message.ToJson(), cancellationToken),
+            "QueueNotFound",
+            () => queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken));
+    }
+
+    // A fresh local account has nothing in it yet; in Azure the Bicep creates both, so this never triggers there.
+    private static async Task WithCreateOnMissing<T>(Func<Task<T>> write, string missingCode, Func<Task> create)
+    {
+        try
+        {
+            await write();
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404 && ex.ErrorCode == missingCode)
+        {
+            await create();
+            await write();
+        }
+    }
+}
