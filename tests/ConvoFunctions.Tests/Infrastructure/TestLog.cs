@@ -1,0 +1,25 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+
+namespace ConvoFunctions.Tests.Infrastructure;
+
+/// <summary>Captures formatted log lines so tests can assert what reaches logs (and what must not).</summary>
+internal sealed class TestLog : ILoggerProvider, ILogger
+{
+    public static TestLog Provider { get; } = new();
+
+    private readonly ConcurrentQueue<string> _lines = new();
+
+    public IReadOnlyCollection<string> Lines => _lines.ToArray();
+
+    public ILogger CreateLogger(string categoryName) => this;
+
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => true;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        _lines.Enqueue($"{logLevel}: {formatter(state, exception)} {exception}");
+
+    public void Dispose() { }
+}

@@ -1,0 +1,238 @@
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Azure.Storage.Queues.Models;
+using ConvoFunctions.App.Webhooks;
+using ConvoFunctions.Storage;
+using ConvoFunctions.Tests.Infrastructure;
+using ConvoFunctions.Webhooks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ConvoFunctions.Tests.Webhooks;
+
+/// <summary>The HTTP function end to end: real HttpRequest, real Azurite blobs and queues.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class WebhookFunctionTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeSeconds(1763996555);
+    private readonly ManualTimeProvider _time = new(Now);
+
+    public async Task InitializeAsync()
+    {
+        await azurite.Storage.Queue(StorageNames.WebhookEventsQueue).ClearMessagesAsync();
+        var container = azurite.Storage.Container(StorageNames.WebhookContainer);
+        await foreach (var blob in container.GetBlobsAsync()) await container.DeleteBlobAsync(blob.Name);
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Theory]
+    [InlineData(Fixtures.Transcription, "post_call_transcription", "conv_sample_real_01")]
+    [InlineData(Fixtures.Audio, "post_call_audio", "conv_sample_real_01")]
+    [InlineData(Fixtures.InitiationFailure, "call_initiation_failure", "conv_sample_failed_03")]
+    public async Task Signed_sample_webhook_is_archived_and_queued_once(string fixture, string type, string conversationId)
+    {
+        var body = Fixtures.Bytes(fixture);
+
+        var (status, json) = await PostAsync(body, Sign(body));
+
+        Assert.Equal(200, status);
+        Assert.Equal("queued", json.GetProperty("status").GetString());
+        var blob = Assert.Single(await BlobNamesAsync());
+        Assert.Equal(body, (await azurite.Storage.Container(StorageNames.WebhookContainer).GetBlobClient(blob).DownloadContentAsync()).Value.Content.ToArray());
+
+        // The queue trigger decodes base64 (host.json messageEncoding), so the wire text must be base64 of the JSON.
+        var raw = new Azure.Storage.Queues.QueueClient(azurite.ConnectionString, StorageNames.WebhookEventsQueue);
+        var message = Assert.Single((await raw.PeekMessagesAsync(32)).Value);
+        Assert.True(message.MessageText.Length < 8 * 1024);
+        var decoded = WebhookEventMessage.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(message.MessageText)));
+        Assert.Equal(type, decoded.Type);
+        Assert.Equal(conversationId, decoded.ConversationId);
+        Assert.Equal("agent_01jx7sample0000000000000", decoded.AgentId);
+        Assert.Equal(blob, decoded.Blob);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body)), decoded.BodySha256);
+        Assert.Equal(Now, decoded.ReceivedAt);
+        Assert.StartsWith("2025/11/24/" + type + "/" + conversationId + "/", blob);
+    }
+
+    public static TheoryData<string, string?, string> Forgeries() => new()
+    {
+        { "tampered body", null, "signature" },
+        { "wrong secret", "t=1763996550,v0=" + new string('0', 64), "signature" },
+        { "stale timestamp", "stale", "timestamp" },
+        { "future timestamp", "future", "timestamp" },
+        { "missing header", "", "header_missing" },
+        { "garbled header", "sha256=deadbeef", "header_malformed" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Forgeries))]
+    public async Task Forged_webhook_is_401_names_the_check_and_stores_nothing(string name, string? header, string check)
+    {
+        var body = Fixtures.Bytes(Fixtures.Transcription);
+        var sent = body;
+        header = header switch
+        {
+            null => Sign(body),
+            "stale" => WebhookSigner.Sign(body, TestServices.Secret, Now.AddMinutes(-31).ToUnixTimeSeconds()),
+            "future" => WebhookSigner.Sign(body, TestServices.Secret, Now.AddMinutes(31).ToUnixTimeSeconds()),
+            _ => header,
+        };
+        if (name == "tampered body") sent = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(body).Replace("\"done\"", "\"failed\""));
+
+        var (status, json) = await PostAsync(sent, header);
+
+        Assert.Equal(401, status);
+        Assert.Equal(check, json.GetProperty("check").GetString());
+        Assert.DoesNotContain(TestServices.Secret, json.GetRawText());
+        Assert.DoesNotContain(WebhookSigner.Sign(sent, TestServices.Secret, 1763996550)[16..], json.GetRawText());
+        Assert.Empty(await BlobNamesAsync());
+        Assert.Empty(await PeekAsync());
+    }
+
+    [Theory]
+    [InlineData("{not json")]
+    [InlineData("[1,2,3]")]
+    [InlineData("{\"type\":\"post_call_transcription\"}")]
+    [InlineData("{\"data\":{}}")]
+    [InlineData("{\"type\":\"post_call_audio\",\"data\":{}} trailing")]
+    public async Task Signed_malformed_body_is_400_and_queues_nothing(string text)
+    {
+        var body = Encoding.UTF8.GetBytes(text);
+
+        var (status, json) = await PostAsync(body, Sign(body));
+
+        Assert.Equal(400, status);
+        Assert.Equal("Malformed webhook body", json.GetProperty("title").GetString());
+        Assert.Empty(await PeekAsync());
+        Assert.Empty(await BlobNamesAsync());
+    }
+
+    [Fact]
+    public async Task Unknown_type_is_200_archived_but_not_queued()
+    {
+        var body = Encoding.UTF8.GetBytes("""{"type":"voice_removal_notice","event_timestamp":1763996550,"data":{"conversation_id":"conv_x"}}""");
+
+        var (status, json) = await PostAsync(body, Sign(body));
+
+        Assert.Equal(200, status);
+        Assert.Equal("archived", json.GetProperty("status").GetString());
+        Assert.Single(await BlobNamesAsync());
+        Assert.Empty(await PeekAsync());
+    }
+
+    [Fact]
+    public async Task Identical_redelivery_writes_the_same_blob()
+    {
+        var body = Fixtures.Bytes(Fixtures.Transcription);
+
+        var (_, first) = await PostAsync(body, Sign(body));
+        _time.Advance(TimeSpan.FromDays(1)); // a retry can arrive on another day
+        var (status, second) = await PostAsync(body, WebhookSigner.Sign(body, TestServices.Secret, _time.Now.ToUnixTimeSeconds()));
+
+        Assert.Equal(200, status);
+        Assert.Equal(first.GetProperty("blob").GetString(), second.GetProperty("blob").GetString());
+        Assert.Single(await BlobNamesAsync());
+    }
+
+    [Fact]
+    public async Task Body_over_the_limit_is_413_whether_declared_or_streamed()
+    {
+        var settings = new Dictionary<string, string?> { ["Webhooks:MaxBodyBytes"] = "2048" };
+        var body = Encoding.UTF8.GetBytes("{\"type\":\"post_call_audio\",\"data\":{\"full_audio\":\"" + new string('A', 4096) + "\"}}");
+
+        var (declared, _) = await PostAsync(body, Sign(body), settings);
+        var (streamed, json) = await PostAsync(body, Sign(body), settings, declareLength: false);
+
+        Assert.Equal(413, declared);
+        Assert.Equal(413, streamed);
+        Assert.Contains("2048", json.GetProperty("detail").GetString());
+        Assert.Empty(await BlobNamesAsync());
+    }
+
+    [Fact]
+    public async Task Audio_webhook_of_25_MB_is_accepted_and_archived_whole()
+    {
+        var body = LargeAudioWebhook(25 * 1024 * 1024);
+
+        var (status, json) = await PostAsync(body, Sign(body));
+
+        Assert.Equal(200, status);
+        var properties = await azurite.Storage.Container(StorageNames.WebhookContainer)
+            .GetBlobClient(json.GetProperty("blob").GetString()).GetPropertiesAsync();
+        Assert.Equal(body.Length, properties.Value.ContentLength);
+        Assert.Single(await PeekAsync());
+    }
+
+    [Fact]
+    public async Task Storage_down_is_503_with_retry_after()
+    {
+        var deadPort = FreePort();
+        var connection = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Convert.ToBase64String(new byte[64])};" +
+                         $"BlobEndpoint=http://127.0.0.1:{deadPort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{deadPort}/devstoreaccount1;";
+        var body = Fixtures.Bytes(Fixtures.Transcription);
+        await using var services = TestServices.Create(connection, _time);
+        var context = Request(body, Sign(body));
+
+        var result = (ContentResult)await Function(services).Run(context.Request, CancellationToken.None);
+
+        Assert.Equal(503, result.StatusCode);
+        Assert.Equal("5", context.Response.Headers.RetryAfter.ToString());
+        Assert.Contains(TestLog.Provider.Lines, line => line.Contains("Storage unavailable for webhook post_call_transcription"));
+    }
+
+    internal static byte[] LargeAudioWebhook(int size)
+    {
+        var prefix = Encoding.UTF8.GetBytes("{\"type\":\"post_call_audio\",\"event_timestamp\":1763996551,\"data\":{\"agent_id\":\"agent_01jx7sample0000000000000\",\"conversation_id\":\"conv_large_audio\",\"full_audio\":\"");
+        var suffix = Encoding.UTF8.GetBytes("\"}}");
+        var body = new byte[size];
+        prefix.CopyTo(body, 0);
+        body.AsSpan(prefix.Length, size - prefix.Length - suffix.Length).Fill((byte)'A');
+        suffix.CopyTo(body, size - suffix.Length);
+        return body;
+    }
+
+    private string Sign(byte[] body) => WebhookSigner.Sign(body, TestServices.Secret, _time.Now.ToUnixTimeSeconds() - 5);
+
+    private async Task<(int Status, JsonElement Json)> PostAsync(
+        byte[] body, string? header, IDictionary<string, string?>? settings = null, bool declareLength = true)
+    {
+        await using var services = TestServices.Create(azurite.ConnectionString, _time, settings);
+        var context = Request(body, header, declareLength);
+        var result = (ContentResult)await Function(services).Run(context.Request, CancellationToken.None);
+        return (result.StatusCode!.Value, JsonDocument.Parse(result.Content!).RootElement.Clone());
+    }
+
+    private static ElevenLabsWebhookFunction Function(IServiceProvider services) =>
+        ActivatorUtilities.CreateInstance<ElevenLabsWebhookFunction>(services);
+
+    private static DefaultHttpContext Request(byte[] body, string? header, bool declareLength = true)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Method = "POST";
+        context.Request.ContentType = "application/json";
+        context.Request.Body = new MemoryStream(body, writable: false);
+        if (declareLength) context.Request.ContentLength = body.Length;
+        if (header is not null) context.Request.Headers[SignatureHeader.Name] = header;
+        return context;
+    }
+
+    private async Task<List<string>> BlobNamesAsync()
+    {
+        var names = new List<string>();
+        await foreach (var blob in azurite.Storage.Container(StorageNames.WebhookContainer).GetBlobsAsync()) names.Add(blob.Name);
+        return names;
+    }
+
+    private async Task<PeekedMessage[]> PeekAsync() =>
+        (await azurite.Storage.Queue(StorageNames.WebhookEventsQueue).PeekMessagesAsync(32)).Value;
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
