@@ -1,9 +1,3 @@
-using System.CommandLine;
 using ConvoFunctions.Cli;
 
-var root = new RootCommand("convo: run and exercise ConvoFunctions locally.")
-{
-    ServeCommand.Create(),
-    SendCommand.Create(),
-};
-return await root.Parse(args).InvokeAsync();
+return await ConvoCommand.Create().Parse(args).InvokeAsync();

@@ -15,6 +15,12 @@ internal static class SendCommand
         {
             Description = "Endpoint to post to.",
             DefaultValueFactory = _ => new Uri("http://127.0.0.1:7071/api/webhooks/elevenlabs"),
+            CustomParser = result =>
+            {
+                if (Uri.TryCreate(result.Tokens.Single().Value, UriKind.Absolute, out var uri)) return uri;
+                result.AddError("--url must be an absolute http(s) URL.");
+                return null;
+            },
         };
         var secret = new Option<string?>("--secret")
         {
