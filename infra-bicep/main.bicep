@@ -49,6 +49,9 @@ param communicationDataLocation string = 'Europe'
 @description('Email alert recipients, separated by ";" or ",". Empty sends no email.')
 param alertEmailRecipients string = ''
 
+@description('NCRONTAB schedule (six fields, UTC) of the missed-call detection run. A test keeps the default equal to local.settings.sample.json.')
+param detectionSchedule string = '0 */5 * * * *'
+
 @description('Object id of a person (or group) to grant the same data roles as the app, so local runs with DefaultAzureCredential reach the same storage, Key Vault and ACS. Empty grants nothing.')
 param principalId string = ''
 
@@ -200,6 +203,7 @@ module functionApp 'modules/functionapp.bicep' = {
     emailEndpoint: enableEmailAlerts ? communication!.outputs.endpoint : ''
     emailSender: enableEmailAlerts ? communication!.outputs.sender : ''
     emailRecipients: alertEmailRecipients
+    detectionSchedule: detectionSchedule
   }
   // The host starts as soon as the site exists: its identity must already hold the storage and Key Vault roles.
   dependsOn: [

@@ -41,6 +41,9 @@ param emailEndpoint string
 param emailSender string
 param emailRecipients string
 
+@description('Set explicitly because a timer trigger reads its schedule from app settings, not from code defaults.')
+param detectionSchedule string
+
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
   location: location
@@ -104,6 +107,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'Alerts__Email__Endpoint', value: emailEndpoint }
         { name: 'Alerts__Email__Sender', value: emailSender }
         { name: 'Alerts__Email__Recipients', value: emailRecipients }
+        { name: 'Detection__Schedule', value: detectionSchedule }
       ]
     }
     functionAppConfig: {

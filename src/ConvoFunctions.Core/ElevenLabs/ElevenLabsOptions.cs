@@ -1,14 +1,15 @@
 using System.ComponentModel.DataAnnotations;
+using ConvoFunctions.Configuration;
 
 namespace ConvoFunctions.ElevenLabs;
 
 /// <summary>Settings under <c>ElevenLabs:</c>.</summary>
-internal sealed class ElevenLabsOptions
+internal sealed class ElevenLabsOptions : IValidatableObject
 {
     public const string PublicApiBaseUrl = "https://api.elevenlabs.io";
 
     /// <summary>The HMAC secret ElevenLabs shows when the webhook is created.</summary>
-    [Required(ErrorMessage = $"{Configuration.SettingNames.ElevenLabsWebhookSecret} is required: copy it from the ElevenLabs webhook settings.")]
+    [Required(ErrorMessage = $"{SettingNames.ElevenLabsWebhookSecret} is required: copy it from the ElevenLabs webhook settings.")]
     public string WebhookSecret { get; set; } = "";
 
     /// <summary>The secret being rotated out; accepted alongside <see cref="WebhookSecret"/> until removed.</summary>
@@ -24,7 +25,17 @@ internal sealed class ElevenLabsOptions
 
     public IEnumerable<string> WebhookSecrets()
     {
-        if (!string.IsNullOrEmpty(WebhookSecret)) yield return WebhookSecret;
-        if (!string.IsNullOrEmpty(PreviousWebhookSecret)) yield return PreviousWebhookSecret;
+        if (KeyVaultReference.Usable(WebhookSecret) is { } current) yield return current;
+        if (KeyVaultReference.Usable(PreviousWebhookSecret) is { } previous) yield return previous;
+    }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (KeyVaultReference.IsUnresolved(WebhookSecret))
+        {
+            yield return new ValidationResult(
+                $"{SettingNames.ElevenLabsWebhookSecret} is an unresolved Key Vault reference: create the secret and grant the app's identity Key Vault Secrets User.",
+                [nameof(WebhookSecret)]);
+        }
     }
 }

@@ -27,16 +27,17 @@ internal sealed record SignatureHeader(long Timestamp, IReadOnlyList<string> Sig
 
         long? timestamp = null;
         var signatures = new List<string>(1);
-        foreach (var part in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        foreach (var range in value.AsSpan().Split(','))
         {
+            var part = value.AsSpan(range).Trim();
             if (part.StartsWith("t=", StringComparison.Ordinal)
-                && long.TryParse(part.AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out var t))
+                && long.TryParse(part[2..], NumberStyles.None, CultureInfo.InvariantCulture, out var t))
             {
                 timestamp = t;
             }
             else if (part.StartsWith("v0=", StringComparison.Ordinal) && part.Length > 3)
             {
-                signatures.Add(part[3..]);
+                signatures.Add(part[3..].ToString());
             }
         }
 
@@ -55,6 +56,9 @@ internal sealed class WebhookSignatureVerifier(
     IOptions<WebhookOptions> webhooks,
     TimeProvider time)
 {
+    // Encoded once: verification runs on every request.
+    private readonly byte[][] _keys = elevenLabs.Value.WebhookSecrets().Select(Encoding.UTF8.GetBytes).ToArray();
+
     /// <summary>The checks that need no body: header shape and timestamp tolerance.</summary>
     public SignatureFailure? CheckHeader(string? value, out SignatureHeader? header)
     {
@@ -68,7 +72,7 @@ internal sealed class WebhookSignatureVerifier(
     }
 
     /// <summary>Starts an HMAC per configured secret so the body can be hashed as it streams in.</summary>
-    public SignatureHasher Begin(SignatureHeader header) => new(header, elevenLabs.Value.WebhookSecrets());
+    public SignatureHasher Begin(SignatureHeader header) => new(header, _keys);
 
     /// <summary>All checks over a body already in memory.</summary>
     public SignatureFailure? Verify(string? value, ReadOnlySpan<byte> body)
@@ -87,18 +91,18 @@ internal sealed class SignatureHasher : IDisposable
     private readonly IncrementalHash[] _hmacs;
     private readonly IReadOnlyList<string> _candidates;
 
-    internal SignatureHasher(SignatureHeader header, IEnumerable<string> secrets)
+    internal SignatureHasher(SignatureHeader header, byte[][] keys)
     {
         _candidates = header.Signatures;
-        var prefix = Encoding.ASCII.GetBytes(header.Timestamp.ToString(CultureInfo.InvariantCulture) + ".");
-        _hmacs = secrets
-            .Select(secret =>
-            {
-                var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(secret));
-                hmac.AppendData(prefix);
-                return hmac;
-            })
-            .ToArray();
+        Span<byte> prefix = stackalloc byte[24];
+        header.Timestamp.TryFormat(prefix, out var written, default, CultureInfo.InvariantCulture);
+        prefix[written++] = (byte)'.';
+        _hmacs = new IncrementalHash[keys.Length];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            _hmacs[i] = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, keys[i]);
+            _hmacs[i].AppendData(prefix[..written]);
+        }
     }
 
     public void Append(ReadOnlySpan<byte> chunk)

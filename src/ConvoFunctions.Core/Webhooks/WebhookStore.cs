@@ -8,12 +8,12 @@ namespace ConvoFunctions.Webhooks;
 /// <summary>Durable writes of one webhook: the raw body to Blob Storage, then the small event to the queue.</summary>
 internal sealed class WebhookStore(StorageAccount storage)
 {
-    // Chunked upload keeps each request small enough for the short network timeout, whatever the body size.
+    // One Put Blob straight from the body: chunked uploads buffer each chunk, which would add a second copy
+    // of an audio webhook in memory. The ingest limit (at most 100 MB) stays far below a single put's limit.
     private static readonly StorageTransferOptions Transfer = new()
     {
-        InitialTransferSize = 8 * 1024 * 1024,
-        MaximumTransferSize = 4 * 1024 * 1024,
-        MaximumConcurrency = 4,
+        InitialTransferSize = 128 * 1024 * 1024,
+        MaximumTransferSize = 128 * 1024 * 1024,
     };
 
     public async Task ArchiveAsync(string blobName, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)

@@ -44,6 +44,25 @@ public sealed class SettingsContractTests
     }
 
     [Fact]
+    public void Unresolved_key_vault_reference_is_never_used_as_a_secret()
+    {
+        const string reference = "@Microsoft.KeyVault(VaultName=kv-convo;SecretName=elevenlabs-webhook-secret)";
+        using var current = TestServices.Create("UseDevelopmentStorage=true", settings: new Dictionary<string, string?>
+        {
+            [SettingNames.ElevenLabsWebhookSecret] = reference,
+        });
+        using var previous = TestServices.Create("UseDevelopmentStorage=true", settings: new Dictionary<string, string?>
+        {
+            [SettingNames.ElevenLabsPreviousWebhookSecret] = reference,
+        });
+
+        var error = Assert.Throws<OptionsValidationException>(() =>
+            current.GetRequiredService<IOptions<ElevenLabs.ElevenLabsOptions>>().Value);
+        Assert.Contains("unresolved Key Vault reference", error.Message);
+        Assert.Equal([TestServices.Secret], previous.GetRequiredService<IOptions<ElevenLabs.ElevenLabsOptions>>().Value.WebhookSecrets());
+    }
+
+    [Fact]
     public void Host_json_uses_the_queue_encoding_the_ingest_writes()
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(RepoFile("host.json")));
