@@ -9,5 +9,6 @@ internal static class ConvoCommand
     {
         ServeCommand.Create(),
         SendCommand.Create(),
+        ReliabilityCommand.Create(),
     };
 }

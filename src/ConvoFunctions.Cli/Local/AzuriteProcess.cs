@@ -112,6 +112,28 @@ internal sealed partial class AzuriteProcess : IAsyncDisposable
         return new AzuriteProcess(process, new AzuritePorts(listening["Blob"], listening["Queue"], listening["Table"]), location);
     }
 
+    /// <summary>
+    /// Stops Azurite the way an operator would (SIGINT), so it flushes its data folder; a later
+    /// <see cref="StartAsync"/> with the same folder and ports brings the same account back.
+    /// </summary>
+    public async Task StopGracefullyAsync(TimeSpan timeout)
+    {
+        if (_process.HasExited) return;
+        using (var signal = Process.Start("kill", ["-INT", _process.Id.ToString()]))
+        {
+            await signal.WaitForExitAsync();
+        }
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill(_process);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         Kill(_process);

@@ -1,0 +1,180 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using ConvoFunctions.App;
+using ConvoFunctions.Cli.Local;
+using ConvoFunctions.Configuration;
+using ConvoFunctions.Storage;
+using ConvoFunctions.Webhooks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace ConvoFunctions.Cli.Reliability;
+
+/// <summary>
+/// Sends a bounded load of signed webhooks (and bad input) to the served app on loopback while storage and
+/// the ElevenLabs stand-in misbehave, then counts: every webhook answered 2xx must be archived, no bad input
+/// may reach storage. At-least-once delivery with idempotent processing, checked by counting.
+/// </summary>
+internal sealed class ReliabilityHarness(ReliabilityOptions options, TextWriter progress)
+{
+    private const string Secret = "wsec_reliability_harness";
+    private const int MaxAttempts = 6;
+
+    private sealed record Delivery(PlannedWebhook Webhook, int Status, double Milliseconds, int Attempts, int ServiceUnavailable);
+
+    public async Task<ReliabilityReport> RunAsync(CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.Deadline);
+        var data = Directory.CreateTempSubdirectory("convo-reliability-");
+        var azurite = await AzuriteProcess.StartAsync(data.FullName, cancellationToken: deadline.Token);
+        try
+        {
+            var scenario = Scenario.Create(options, DateTimeOffset.UtcNow);
+            await using var api = await StandInElevenLabs.StartAsync(scenario, options);
+            await using var app = LocalFunctionsHost.Build(Settings(api.BaseAddress), azurite.ConnectionString,
+                new Uri("http://127.0.0.1:0"), LogLevel.Critical);
+            await LocalFunctionsHost.EnsureStorageAsync(app, deadline.Token);
+            await app.StartAsync(deadline.Token);
+            var url = new Uri($"{app.Urls.First()}/{Routes.Prefix}/{Routes.ElevenLabsWebhook}");
+            progress.WriteLine($"reliability: {scenario.Webhooks.Count} webhooks over {scenario.Calls.Count} calls to {url}, concurrency {options.Concurrency}");
+
+            var deliveries = new ConcurrentBag<Delivery>();
+            var outages = 0;
+            Task outage = Task.CompletedTask;
+            var sent = 0;
+            var watch = Stopwatch.StartNew();
+            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.Concurrency })
+            {
+                Timeout = TimeSpan.FromSeconds(60),
+            };
+
+            await Parallel.ForEachAsync(scenario.Webhooks,
+                new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency, CancellationToken = deadline.Token },
+                async (webhook, token) =>
+                {
+                    if (Interlocked.Increment(ref sent) == scenario.Webhooks.Count / 2 && options.StorageOutage > TimeSpan.Zero)
+                    {
+                        outages++;
+                        outage = Task.Run(async () => azurite = await OutageAsync(azurite, data.FullName, token), token);
+                    }
+                    deliveries.Add(await DeliverAsync(http, url, webhook, token));
+                });
+            await outage;
+            watch.Stop();
+
+            var archived = await ArchivedShasAsync(StorageAccount.FromConnectionString(azurite.ConnectionString), deadline.Token);
+            return Count(scenario, deliveries.ToList(), archived, outages, watch.Elapsed, [api.Summary]);
+        }
+        finally
+        {
+            await azurite.DisposeAsync();
+            data.Delete(recursive: true);
+        }
+    }
+
+    private IConfiguration Settings(Uri api) => new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+    {
+        [SettingNames.ElevenLabsWebhookSecret] = Secret,
+        [SettingNames.ElevenLabsApiKey] = "reliability-harness-key",
+        [SettingNames.ElevenLabsBaseUrl] = api.ToString(),
+        [SettingNames.WebhooksMaxBodyBytes] = options.MaxBodyBytes.ToString(),
+    }).Build();
+
+    private async Task<AzuriteProcess> OutageAsync(AzuriteProcess azurite, string data, CancellationToken cancellationToken)
+    {
+        progress.WriteLine($"reliability: storage outage: stopping Azurite for {options.StorageOutage.TotalSeconds:F0} s");
+        await azurite.StopGracefullyAsync(TimeSpan.FromSeconds(15));
+        await Task.Delay(options.StorageOutage, cancellationToken);
+        var restarted = await AzuriteProcess.StartAsync(data, azurite.Ports, cancellationToken);
+        progress.WriteLine("reliability: storage back (same data folder, same ports)");
+        return restarted;
+    }
+
+    /// <summary>Posts one webhook as ElevenLabs would: retried on 5xx/429/408 only where ElevenLabs retries.</summary>
+    private static async Task<Delivery> DeliverAsync(HttpClient http, Uri url, PlannedWebhook webhook, CancellationToken cancellationToken)
+    {
+        var unavailable = 0;
+        for (var attempt = 1; ; attempt++)
+        {
+            var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            var signature = webhook.Kind switch
+            {
+                "forged" => WebhookSigner.Sign(webhook.Body, "not-the-secret", now),
+                "stale" => WebhookSigner.Sign(webhook.Body, Secret, now - 3600),
+                _ => WebhookSigner.Sign(webhook.Body, Secret, now),
+            };
+            using var content = new ByteArrayContent(webhook.Body);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = content };
+            request.Headers.TryAddWithoutValidation(SignatureHeader.Name, signature);
+
+            var started = Stopwatch.GetTimestamp();
+            int status;
+            try
+            {
+                using var response = await http.SendAsync(request, cancellationToken);
+                status = (int)response.StatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                status = 0;
+            }
+            var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            if (status == 503) unavailable++;
+
+            var retriable = status is 0 or 408 or 429 or >= 500;
+            if (!retriable || !webhook.Retried || attempt == MaxAttempts)
+            {
+                return new Delivery(webhook, status, elapsed, attempt, unavailable);
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(4000, 500 * Math.Pow(2, attempt - 1))), cancellationToken);
+        }
+    }
+
+    private static async Task<HashSet<string>> ArchivedShasAsync(StorageAccount storage, CancellationToken cancellationToken)
+    {
+        var shas = new HashSet<string>();
+        await foreach (var blob in storage.Container(StorageNames.WebhookContainer).GetBlobsAsync(cancellationToken: cancellationToken))
+        {
+            shas.Add(Path.GetFileNameWithoutExtension(blob.Name));
+        }
+        return shas;
+    }
+
+    private static ReliabilityReport Count(
+        Scenario scenario, List<Delivery> deliveries, HashSet<string> archived, int outages, TimeSpan elapsed, List<string> notes)
+    {
+        var acknowledged = deliveries.Where(d => d.Status is >= 200 and < 300).ToList();
+        var bad = deliveries.Where(d => d.Webhook.IsBadInput).ToList();
+        var latencies = acknowledged.Select(d => d.Milliseconds).Order().ToArray();
+        double Percentile(double p) => latencies.Length == 0 ? 0 : latencies[Math.Min(latencies.Length - 1, (int)Math.Ceiling(p * latencies.Length) - 1)];
+
+        return new ReliabilityReport
+        {
+            Planned = scenario.Webhooks.Count,
+            Acknowledged = acknowledged.Count,
+            AcknowledgedDistinct = acknowledged.Select(d => d.Webhook.Sha256).Distinct().Count(),
+            Archived = archived.Count,
+            BadInputTotal = bad.Count,
+            BadInputAnsweredAsExpected = bad.Count(d => d.Status == d.Webhook.ExpectedStatus),
+            BadInputStored = bad.Where(d => archived.Contains(d.Webhook.Sha256)).Select(d => d.Webhook.Kind).ToList(),
+            UnexpectedAnswers = deliveries
+                .Where(d => d.Status != d.Webhook.ExpectedStatus && !(d.Status == 503 && !d.Webhook.Retried))
+                .Select(d => $"{d.Webhook.Kind} {d.Webhook.ConversationId}: {d.Status} after {d.Attempts} attempts")
+                .ToList(),
+            ServiceUnavailableAnswers = deliveries.Sum(d => d.ServiceUnavailable),
+            NotAcknowledged = deliveries.Count(d => !d.Webhook.IsBadInput && d.Status is < 200 or >= 300),
+            Lost = acknowledged.Where(d => !archived.Contains(d.Webhook.Sha256))
+                .Select(d => $"{d.Webhook.Kind} {d.Webhook.ConversationId} ({d.Webhook.Sha256[..12]})").Distinct().ToList(),
+            StorageOutages = outages,
+            Elapsed = elapsed,
+            P50Milliseconds = Percentile(0.50),
+            P99Milliseconds = Percentile(0.99),
+            WebhooksPerSecond = acknowledged.Count / Math.Max(0.001, elapsed.TotalSeconds),
+            Notes = notes,
+        };
+    }
+}

@@ -1,0 +1,43 @@
+namespace ConvoFunctions.Cli.Reliability;
+
+/// <summary>What a run counted. <see cref="Passed"/> is the verdict the exit code carries.</summary>
+internal sealed record ReliabilityReport
+{
+    public int Planned { get; init; }
+    public int Acknowledged { get; init; }
+    public int AcknowledgedDistinct { get; init; }
+    public int Archived { get; init; }
+    public int BadInputAnsweredAsExpected { get; init; }
+    public int BadInputTotal { get; init; }
+    public IReadOnlyList<string> BadInputStored { get; init; } = [];
+    public IReadOnlyList<string> UnexpectedAnswers { get; init; } = [];
+    public int ServiceUnavailableAnswers { get; init; }
+    public int NotAcknowledged { get; init; }
+    public IReadOnlyList<string> Lost { get; init; } = [];
+    public int StorageOutages { get; init; }
+    public TimeSpan Elapsed { get; init; }
+    public double P50Milliseconds { get; init; }
+    public double P99Milliseconds { get; init; }
+    public double WebhooksPerSecond { get; init; }
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    public bool Passed => Lost.Count == 0 && BadInputStored.Count == 0 && BadInputAnsweredAsExpected == BadInputTotal;
+
+    public void Print(TextWriter output)
+    {
+        output.WriteLine($"webhooks planned                {Planned}");
+        output.WriteLine($"acknowledged with 2xx           {Acknowledged} ({AcknowledgedDistinct} distinct bodies)");
+        output.WriteLine($"archived (distinct blobs)       {Archived}");
+        output.WriteLine($"not acknowledged (sender gave up / audio not retried) {NotAcknowledged}; 503 answers seen {ServiceUnavailableAnswers}");
+        output.WriteLine($"bad input answered as expected  {BadInputAnsweredAsExpected}/{BadInputTotal}; reached storage: {BadInputStored.Count}");
+        output.WriteLine($"storage outages injected        {StorageOutages}");
+        output.WriteLine($"ingest latency p50 / p99        {P50Milliseconds:F1} ms / {P99Milliseconds:F1} ms");
+        output.WriteLine($"throughput                      {WebhooksPerSecond:F1} acknowledged webhooks/s over {Elapsed.TotalSeconds:F1} s");
+        output.WriteLine($"lost (acknowledged, no archive) {Lost.Count}");
+        foreach (var line in Lost.Take(10)) output.WriteLine($"  lost: {line}");
+        foreach (var line in UnexpectedAnswers.Take(10)) output.WriteLine($"  unexpected: {line}");
+        foreach (var line in BadInputStored.Take(10)) output.WriteLine($"  bad input stored: {line}");
+        foreach (var line in Notes) output.WriteLine(line);
+        output.WriteLine(Passed ? "RESULT: PASS" : "RESULT: FAIL");
+    }
+}
