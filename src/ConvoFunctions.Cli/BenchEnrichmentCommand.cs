@@ -59,7 +59,7 @@ internal static class BenchEnrichmentCommand
         Console.WriteLine(FormattableString.Invariant(
             $"messages={count} latency_ms={latencyMs} max_concurrency={maxConcurrency} elapsed_s={elapsed.TotalSeconds:F2}"));
         Console.WriteLine(FormattableString.Invariant(
-            $"throughput_msg_per_s={rate:F1} ideal_msg_per_s={ideal:F1} ratio={rate / ideal:F2} peak_api_concurrency={api.Peak} api_requests={api.Requests}"));
+            $"throughput_msg_per_s={rate:F1} ideal_msg_per_s={ideal:F1} ratio={rate / ideal:F2} peak_api_concurrency={api.Peak} api_requests={api.Requests} mean_stand_in_ms={api.MeanServerMs:F1}"));
         return 0;
     }
 
@@ -93,12 +93,14 @@ internal static class BenchEnrichmentCommand
         private int _current;
         private int _peak;
         private int _requests;
+        private long _serverTicks;
 
         private StandInApi(WebApplication app) => _app = app;
 
         public Uri BaseAddress { get; private set; } = null!;
         public int Peak => Volatile.Read(ref _peak);
         public int Requests => Volatile.Read(ref _requests);
+        public double MeanServerMs => Requests == 0 ? 0 : TimeSpan.FromTicks(Interlocked.Read(ref _serverTicks) / Requests).TotalMilliseconds;
         public void ResetPeak() => Volatile.Write(ref _peak, 0);
 
         public static async Task<StandInApi> StartAsync(TimeSpan latency)
@@ -111,6 +113,7 @@ internal static class BenchEnrichmentCommand
             app.MapGet("/v1/convai/conversations/{id}", async (string id, HttpContext context) =>
             {
                 Interlocked.Increment(ref api._requests);
+                var started = Stopwatch.GetTimestamp();
                 var now = Interlocked.Increment(ref api._current);
                 int peak;
                 while (now > (peak = Volatile.Read(ref api._peak)) && Interlocked.CompareExchange(ref api._peak, now, peak) != peak) { }
@@ -122,6 +125,7 @@ internal static class BenchEnrichmentCommand
                 finally
                 {
                     Interlocked.Decrement(ref api._current);
+                    Interlocked.Add(ref api._serverTicks, Stopwatch.GetElapsedTime(started).Ticks);
                 }
             });
             await app.StartAsync();
