@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Azure;
-using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using ConvoFunctions.Webhooks;
 
