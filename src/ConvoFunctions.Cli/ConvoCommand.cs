@@ -9,6 +9,8 @@ internal static class ConvoCommand
     {
         ServeCommand.Create(),
         SendCommand.Create(),
+        ReplayCommand.Create(),
+        BenchEnrichmentCommand.Create(),
         ReliabilityCommand.Create(),
     };
 }

@@ -15,10 +15,12 @@ internal static class SendCommand
         {
             Description = "Endpoint to post to.",
             DefaultValueFactory = _ => new Uri("http://127.0.0.1:7071/api/webhooks/elevenlabs"),
+            // System.CommandLine 2.0 has no built-in Uri conversion: without this, any --url fails to parse.
             CustomParser = result =>
             {
-                if (Uri.TryCreate(result.Tokens.Single().Value, UriKind.Absolute, out var uri)) return uri;
-                result.AddError("--url must be an absolute http(s) URL.");
+                var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+                if (Uri.TryCreate(text, UriKind.Absolute, out var uri)) return uri;
+                result.AddError($"--url must be an absolute URL, not '{text}'.");
                 return null;
             },
         };

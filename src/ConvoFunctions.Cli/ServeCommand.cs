@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ConvoFunctions.App;
 using ConvoFunctions.Cli.Local;
+using ConvoFunctions.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 
@@ -52,10 +53,15 @@ internal static class ServeCommand
         Console.WriteLine(azurite is null
             ? "Storage:      the account given with --storage"
             : $"Storage:      Azurite (blob {azurite.Ports.Blob}, queue {azurite.Ports.Queue}, table {azurite.Ports.Table}), data in {azurite.Location}");
+        // Azurite's well-known development account: not a secret, and what 'convo replay --storage' needs.
+        if (azurite is not null) Console.WriteLine($"Replay:       convo replay --storage \"{azurite.ConnectionString}\"");
         if (LocalConfiguration.UsesDevelopmentSecret(configuration))
         {
             Console.WriteLine("Secret:       the local development secret (convo send uses it too); set ElevenLabs__WebhookSecret for real webhooks");
         }
+        Console.WriteLine(string.IsNullOrWhiteSpace(configuration[SettingNames.ElevenLabsApiKey])
+            ? "Enrichment:   webhook-events -> tables, from webhook bodies (NO ElevenLabs__ApiKey set)"
+            : $"Enrichment:   webhook-events -> tables, via {configuration[SettingNames.ElevenLabsBaseUrl] ?? "https://api.elevenlabs.io"}");
         Console.WriteLine("Press Ctrl+C to stop.");
 
         await app.WaitForShutdownAsync(cancellationToken);

@@ -1,4 +1,6 @@
+using ConvoFunctions.Correlation;
 using ConvoFunctions.ElevenLabs;
+using ConvoFunctions.Enrichment;
 using ConvoFunctions.Storage;
 using ConvoFunctions.Webhooks;
 using Microsoft.Extensions.Configuration;
@@ -23,6 +25,13 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton<WebhookSignatureVerifier>();
         services.AddSingleton<WebhookStore>();
         services.AddSingleton<WebhookIngestor>();
+
+        services.AddElevenLabsClient();
+        services.AddHostedService<ElevenLabsStartupCheck>();
+        services.AddSingleton<CorrelationRepository>();
+        services.AddSingleton<PoisonQueue>();
+        // Transient: it holds the typed HttpClient, which the factory hands out fresh (handler rotation).
+        services.AddTransient<EnrichmentProcessor>();
         return services;
     }
 }

@@ -16,11 +16,13 @@ namespace ConvoFunctions.Cli.Local;
 
 /// <summary>
 /// Runs the Functions app's own function classes on Kestrel, on the same routes as Azure, for machines without
-/// Azure Functions Core Tools. The function classes are invoked exactly as the worker would invoke them.
+/// Azure Functions Core Tools. The function classes are invoked exactly as the worker would invoke them: HTTP
+/// routes by Kestrel, the <c>webhook-events</c> queue trigger by <see cref="QueuePoller"/>.
 /// </summary>
 internal static class LocalFunctionsHost
 {
-    public static WebApplication Build(IConfiguration settings, string storageConnectionString, Uri url, LogLevel logLevel = LogLevel.Information)
+    public static WebApplication Build(
+        IConfiguration settings, string storageConnectionString, Uri url, LogLevel logLevel = LogLevel.Information, bool pollQueue = true)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.AddConfiguration(settings);
@@ -34,6 +36,12 @@ internal static class LocalFunctionsHost
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
         builder.Services.AddMvcCore();
         builder.Services.AddConvoFunctions(builder.Configuration);
+        if (pollQueue)
+        {
+            // The queue trigger's stand-in; a singleton too, so callers can read its counters.
+            builder.Services.AddSingleton<QueuePoller>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<QueuePoller>());
+        }
 
         var app = builder.Build();
         app.MapPost($"/{Routes.Prefix}/{Routes.ElevenLabsWebhook}", RunWebhookAsync);

@@ -14,6 +14,10 @@ internal static class SettingNames
     public const string ElevenLabsApiKey = "ElevenLabs:ApiKey";
     public const string ElevenLabsBaseUrl = "ElevenLabs:BaseUrl";
     public const string ElevenLabsMaxConcurrency = "ElevenLabs:MaxConcurrency";
+    public const string ElevenLabsRetryAttempts = "ElevenLabs:RetryAttempts";
+    public const string ElevenLabsRetryBaseDelay = "ElevenLabs:RetryBaseDelay";
+    public const string ElevenLabsAttemptTimeout = "ElevenLabs:AttemptTimeout";
+    public const string ElevenLabsTotalTimeout = "ElevenLabs:TotalTimeout";
 
     public const string WebhooksSection = "Webhooks";
     public const string WebhooksSignatureTolerance = "Webhooks:SignatureTolerance";

@@ -20,8 +20,30 @@ internal sealed class ElevenLabsOptions : IValidatableObject
     [Required]
     public Uri BaseUrl { get; set; } = new(PublicApiBaseUrl);
 
+    /// <summary>
+    /// Most API calls one worker makes at once. The workspace's concurrency limit is shared with live calls,
+    /// so a burst of webhooks must not take all of it (ElevenLabs answers 429 <c>too_many_concurrent_requests</c>).
+    /// </summary>
     [Range(1, 256)]
     public int MaxConcurrency { get; set; } = 4;
+
+    /// <summary>Retries per API request inside one delivery (429, 408, 5xx, network); 0 leaves retrying to the queue.</summary>
+    [Range(0, 10)]
+    public int RetryAttempts { get; set; } = 4;
+
+    /// <summary>First backoff delay (exponential, jittered); a <c>Retry-After</c> header wins over it.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Timeout of one HTTP attempt.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Timeout of one request including its retries and <c>Retry-After</c> waits.</summary>
+    [Range(typeof(TimeSpan), "00:00:02", "00:10:00")]
+    public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    public bool HasApiKey => !string.IsNullOrWhiteSpace(ApiKey);
 
     public IEnumerable<string> WebhookSecrets()
     {

@@ -31,6 +31,21 @@ internal sealed class WebhookStore(StorageAccount storage)
             () => container.CreateIfNotExistsAsync(cancellationToken: cancellationToken));
     }
 
+    /// <summary>The archived body, or null when it is not (or no longer) in the container.</summary>
+    public async Task<BinaryData?> ReadAsync(string blobName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var content = await storage.Container(StorageNames.WebhookContainer).GetBlobClient(blobName)
+                .DownloadContentAsync(cancellationToken);
+            return content.Value.Content;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
+
     public async Task EnqueueAsync(WebhookEventMessage message, CancellationToken cancellationToken)
     {
         var queue = storage.Queue(StorageNames.WebhookEventsQueue);

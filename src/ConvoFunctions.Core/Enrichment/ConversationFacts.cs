@@ -1,0 +1,147 @@
+using ConvoFunctions.ElevenLabs;
+
+namespace ConvoFunctions.Enrichment;
+
+/// <summary>Where a conversation's facts came from.</summary>
+internal static class FactSources
+{
+    /// <summary>The API's answer: the authority.</summary>
+    public const string Api = "api";
+
+    /// <summary>The archived webhook body: only when no API key is configured.</summary>
+    public const string Webhook = "webhook";
+
+    /// <summary>The API answered 404 for the conversation.</summary>
+    public const string NotFound = "not_found";
+
+    /// <summary>A <c>call_initiation_failure</c> event (with the API's answer merged in when it had one).</summary>
+    public const string InitiationFailure = "initiation_failure";
+}
+
+/// <summary>
+/// What enrichment knows about one conversation. Derived only from the queue message and the API answer (or the
+/// webhook body), never from the clock, so processing the same message again yields equal facts.
+/// </summary>
+internal sealed record ConversationFacts
+{
+    public required string ConversationId { get; init; }
+    public required string Source { get; init; }
+    public string? AgentId { get; init; }
+    public string? Status { get; init; }
+    public DateTimeOffset? StartTime { get; init; }
+    public int? DurationSeconds { get; init; }
+    public int? MessageCount { get; init; }
+    public string? TerminationReason { get; init; }
+    public bool? HasAudio { get; init; }
+    public bool? HasUserAudio { get; init; }
+    public bool? HasResponseAudio { get; init; }
+
+    /// <summary><c>phone_call.type</c>: twilio, exotel, sip_trunking.</summary>
+    public string? Provider { get; init; }
+    public string? Direction { get; init; }
+    public string? CallSid { get; init; }
+    public string? SipCallId { get; init; }
+    public string? StreamSid { get; init; }
+    public string? PhoneNumberId { get; init; }
+    public string? AgentNumber { get; init; }
+    public string? ExternalNumber { get; init; }
+
+    public string? SystemCallSid { get; init; }
+    public string? SystemCallerId { get; init; }
+    public string? SystemCalledNumber { get; init; }
+
+    public string? FailureReason { get; init; }
+
+    /// <summary>The webhook's <c>event_timestamp</c>: places rows in time when the conversation has no start time.</summary>
+    public DateTimeOffset? EventTime { get; init; }
+
+    public string? CallKey { get; init; }
+
+    /// <summary>The number at the far end: <c>external_number</c>, else the caller id (inbound) or called number (outbound).</summary>
+    public string? CounterpartNumber => ExternalNumber
+        ?? (string.Equals(Direction, "outbound", StringComparison.OrdinalIgnoreCase) ? SystemCalledNumber : SystemCallerId);
+
+    /// <summary>When the conversation began, or failed to: the start time, else the event time.</summary>
+    public DateTimeOffset? ActivityTime => StartTime ?? EventTime;
+
+    /// <summary>
+    /// The one blank rule: a record with nothing in it. Status <c>initiated</c> or <c>failed</c>, no transcript
+    /// messages, no audio, and a zero or absent duration. Only conversations the API (or webhook) described qualify.
+    /// </summary>
+    public bool IsBlank =>
+        Status is { } status
+        && (status.Equals("initiated", StringComparison.OrdinalIgnoreCase) || status.Equals("failed", StringComparison.OrdinalIgnoreCase))
+        && (MessageCount ?? 0) == 0
+        && HasAudio != true
+        && (DurationSeconds ?? 0) == 0;
+
+    public static ConversationFacts FromConversation(ConversationDto conversation, string fallbackConversationId, string source, DateTimeOffset? eventTime)
+    {
+        var metadata = conversation.Metadata;
+        var phone = metadata?.PhoneCall;
+        var variables = conversation.InitiationClientData;
+        var systemCallSid = variables?.Variable("system__call_sid");
+        return new ConversationFacts
+        {
+            ConversationId = string.IsNullOrWhiteSpace(conversation.ConversationId) ? fallbackConversationId : conversation.ConversationId,
+            Source = source,
+            AgentId = conversation.AgentId,
+            Status = conversation.Status,
+            StartTime = metadata?.StartTimeUnixSecs is { } start and > 0 ? DateTimeOffset.FromUnixTimeSeconds(start) : null,
+            DurationSeconds = metadata?.CallDurationSecs is { } duration ? (int)Math.Round(duration) : null,
+            MessageCount = conversation.Transcript?.Length,
+            TerminationReason = string.IsNullOrEmpty(metadata?.TerminationReason) ? null : metadata.TerminationReason,
+            HasAudio = conversation.HasAudio,
+            HasUserAudio = conversation.HasUserAudio,
+            HasResponseAudio = conversation.HasResponseAudio,
+            Provider = phone?.Type,
+            Direction = phone?.Direction,
+            CallSid = phone?.CallSid,
+            SipCallId = phone?.CallId,
+            StreamSid = phone?.StreamSid,
+            PhoneNumberId = phone?.PhoneNumberId,
+            AgentNumber = phone?.AgentNumber,
+            ExternalNumber = phone?.ExternalNumber,
+            SystemCallSid = systemCallSid,
+            SystemCallerId = variables?.Variable("system__caller_id"),
+            SystemCalledNumber = variables?.Variable("system__called_number"),
+            EventTime = eventTime,
+            CallKey = Enrichment.CallKey.Derive(phone?.Type, phone?.CallSid, phone?.CallId, systemCallSid),
+        };
+    }
+
+    public static ConversationFacts NotFound(string conversationId, string? agentId, DateTimeOffset? eventTime) => new()
+    {
+        ConversationId = conversationId,
+        Source = FactSources.NotFound,
+        AgentId = agentId,
+        EventTime = eventTime,
+    };
+
+    /// <summary>
+    /// A failed call attempt: its failure reason and telephony metadata from the webhook, merged over the API's
+    /// answer when the API has a (failed) conversation for it.
+    /// </summary>
+    public static ConversationFacts FromInitiationFailure(
+        string conversationId, string? agentId, DateTimeOffset? eventTime, InitiationFailure failure, ConversationDto? conversation)
+    {
+        var baseline = conversation is null
+            ? new ConversationFacts { ConversationId = conversationId, Source = FactSources.InitiationFailure, AgentId = agentId, EventTime = eventTime }
+            : FromConversation(conversation, conversationId, FactSources.InitiationFailure, eventTime);
+        var facts = baseline with
+        {
+            AgentId = baseline.AgentId ?? failure.AgentId ?? agentId,
+            FailureReason = failure.Reason,
+            Provider = baseline.Provider ?? failure.Provider,
+            Direction = baseline.Direction ?? failure.Direction,
+            CallSid = baseline.CallSid ?? failure.CallSid,
+            SipCallId = baseline.SipCallId ?? failure.SipCallId,
+            AgentNumber = baseline.AgentNumber ?? failure.AgentNumber,
+            ExternalNumber = baseline.ExternalNumber ?? failure.ExternalNumber,
+        };
+        return facts with
+        {
+            CallKey = facts.CallKey ?? Enrichment.CallKey.Derive(facts.Provider, facts.CallSid, facts.SipCallId, facts.SystemCallSid),
+        };
+    }
+}
