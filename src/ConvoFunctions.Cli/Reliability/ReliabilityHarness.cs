@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using ConvoFunctions.App;
 using ConvoFunctions.Cli.Local;
 using ConvoFunctions.Configuration;
+using ConvoFunctions.Correlation;
 using ConvoFunctions.Storage;
 using ConvoFunctions.Webhooks;
 using Microsoft.AspNetCore.Builder;
@@ -65,8 +66,22 @@ internal sealed class ReliabilityHarness(ReliabilityOptions options, TextWriter 
             await outage;
             watch.Stop();
 
-            var archived = await ArchivedShasAsync(StorageAccount.FromConnectionString(azurite.ConnectionString), deadline.Token);
-            return Count(scenario, deliveries.ToList(), archived, outages, watch.Elapsed, [api.Summary]);
+            var storage = StorageAccount.FromConnectionString(azurite.ConnectionString);
+            var drained = await DrainAsync(storage, deadline.Token);
+            var archived = await ArchivedShasAsync(storage, deadline.Token);
+            var acknowledgedIds = deliveries.Where(d => d.Status is >= 200 and < 300 && d.Webhook.ConversationId is not null)
+                .Select(d => d.Webhook.ConversationId!).ToHashSet();
+            var rows = await ConversationsWithRowsAsync(storage, acknowledgedIds, deadline.Token);
+            var poison = await PoisonAsync(storage, deadline.Token);
+            var report = Count(scenario, deliveries.ToList(), archived, rows, outages, watch.Elapsed, [api.Summary]);
+            return report with
+            {
+                QueueDrained = drained,
+                ConversationsWithRows = rows.Count,
+                ConversationsAcknowledged = acknowledgedIds.Count,
+                PoisonMessages = poison.Count,
+                PoisonReasons = poison,
+            };
         }
         finally
         {
@@ -144,8 +159,61 @@ internal sealed class ReliabilityHarness(ReliabilityOptions options, TextWriter 
         return shas;
     }
 
+    /// <summary>Waits until enrichment has taken every message off <c>webhook-events</c> (bounded by the deadline).</summary>
+    private async Task<bool> DrainAsync(StorageAccount storage, CancellationToken cancellationToken)
+    {
+        var queue = storage.Queue(StorageNames.WebhookEventsQueue);
+        var empty = 0;
+        using var drainDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        drainDeadline.CancelAfter(TimeSpan.FromMinutes(5));
+        try
+        {
+            // Approximate counts include messages in flight; two empty looks in a row mean the poller is done.
+            while (empty < 2)
+            {
+                var count = (await queue.GetPropertiesAsync(drainDeadline.Token)).Value.ApproximateMessagesCount;
+                empty = count == 0 ? empty + 1 : 0;
+                if (empty < 2) await Task.Delay(TimeSpan.FromMilliseconds(500), drainDeadline.Token);
+            }
+            return true;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            progress.WriteLine("reliability: webhook-events did not drain within 5 minutes");
+            return false;
+        }
+    }
+
+    private static async Task<HashSet<string>> ConversationsWithRowsAsync(
+        StorageAccount storage, IEnumerable<string> conversationIds, CancellationToken cancellationToken)
+    {
+        var repository = new CorrelationRepository(storage);
+        var withRows = new ConcurrentBag<string>();
+        await Parallel.ForEachAsync(conversationIds, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+            async (id, token) =>
+            {
+                if (await repository.GetConversationAsync(id, token) is not null) withRows.Add(id);
+            });
+        return withRows.ToHashSet();
+    }
+
+    /// <summary>Poison messages with their recorded reasons (peeked, left in place for <c>convo replay</c>).</summary>
+    private static async Task<List<string>> PoisonAsync(StorageAccount storage, CancellationToken cancellationToken)
+    {
+        var poison = storage.Queue(StorageNames.WebhookEventsPoisonQueue);
+        var total = (await poison.GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount;
+        var reasons = new List<string>();
+        foreach (var message in (await poison.PeekMessagesAsync(32, cancellationToken)).Value)
+        {
+            var text = message.Body.ToString();
+            reasons.Add(System.Text.Json.Nodes.JsonNode.Parse(text)?["reason"]?.GetValue<string>() ?? "(moved by the host, no reason)");
+        }
+        reasons.AddRange(Enumerable.Repeat("(not peeked)", Math.Max(0, total - reasons.Count)));
+        return reasons;
+    }
+
     private static ReliabilityReport Count(
-        Scenario scenario, List<Delivery> deliveries, HashSet<string> archived, int outages, TimeSpan elapsed, List<string> notes)
+        Scenario scenario, List<Delivery> deliveries, HashSet<string> archived, HashSet<string> rows, int outages, TimeSpan elapsed, List<string> notes)
     {
         var acknowledged = deliveries.Where(d => d.Status is >= 200 and < 300).ToList();
         var bad = deliveries.Where(d => d.Webhook.IsBadInput).ToList();
@@ -167,7 +235,9 @@ internal sealed class ReliabilityHarness(ReliabilityOptions options, TextWriter 
                 .ToList(),
             ServiceUnavailableAnswers = deliveries.Sum(d => d.ServiceUnavailable),
             NotAcknowledged = deliveries.Count(d => !d.Webhook.IsBadInput && d.Status is < 200 or >= 300),
-            Lost = acknowledged.Where(d => !archived.Contains(d.Webhook.Sha256))
+            // Lost: answered 2xx, yet neither its body nor its conversation made it anywhere.
+            Lost = acknowledged.Where(d => !archived.Contains(d.Webhook.Sha256)
+                                           && (d.Webhook.ConversationId is null || !rows.Contains(d.Webhook.ConversationId)))
                 .Select(d => $"{d.Webhook.Kind} {d.Webhook.ConversationId} ({d.Webhook.Sha256[..12]})").Distinct().ToList(),
             StorageOutages = outages,
             Elapsed = elapsed,

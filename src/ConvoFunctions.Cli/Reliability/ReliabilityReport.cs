@@ -20,8 +20,15 @@ internal sealed record ReliabilityReport
     public double P99Milliseconds { get; init; }
     public double WebhooksPerSecond { get; init; }
     public IReadOnlyList<string> Notes { get; init; } = [];
+    public bool QueueDrained { get; init; }
+    public int ConversationsAcknowledged { get; init; }
+    public int ConversationsWithRows { get; init; }
+    public int PoisonMessages { get; init; }
+    public IReadOnlyList<string> PoisonReasons { get; init; } = [];
 
-    public bool Passed => Lost.Count == 0 && BadInputStored.Count == 0 && BadInputAnsweredAsExpected == BadInputTotal;
+    public bool Passed =>
+        Lost.Count == 0 && BadInputStored.Count == 0 && BadInputAnsweredAsExpected == BadInputTotal
+        && QueueDrained && ConversationsWithRows + PoisonMessages >= ConversationsAcknowledged;
 
     public void Print(TextWriter output)
     {
@@ -29,6 +36,9 @@ internal sealed record ReliabilityReport
         output.WriteLine($"acknowledged with 2xx           {Acknowledged} ({AcknowledgedDistinct} distinct bodies)");
         output.WriteLine($"archived (distinct blobs)       {Archived}");
         output.WriteLine($"not acknowledged (sender gave up / audio not retried) {NotAcknowledged}; 503 answers seen {ServiceUnavailableAnswers}");
+        output.WriteLine($"conversations with rows         {ConversationsWithRows}/{ConversationsAcknowledged} acknowledged (queue drained: {QueueDrained})");
+        output.WriteLine($"poison messages                 {PoisonMessages}");
+        foreach (var reason in PoisonReasons.GroupBy(r => r)) output.WriteLine($"  poison x{reason.Count()}: {reason.Key}");
         output.WriteLine($"bad input answered as expected  {BadInputAnsweredAsExpected}/{BadInputTotal}; reached storage: {BadInputStored.Count}");
         output.WriteLine($"storage outages injected        {StorageOutages}");
         output.WriteLine($"ingest latency p50 / p99        {P50Milliseconds:F1} ms / {P99Milliseconds:F1} ms");
