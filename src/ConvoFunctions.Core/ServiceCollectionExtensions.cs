@@ -1,3 +1,4 @@
+using ConvoFunctions.Detection;
 using ConvoFunctions.ElevenLabs;
 using ConvoFunctions.Storage;
 using ConvoFunctions.Webhooks;
@@ -23,6 +24,8 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton<WebhookSignatureVerifier>();
         services.AddSingleton<WebhookStore>();
         services.AddSingleton<WebhookIngestor>();
+
+        services.AddDetection(configuration);
         return services;
     }
 }
