@@ -104,6 +104,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'Alerts__Email__Endpoint', value: emailEndpoint }
         { name: 'Alerts__Email__Sender', value: emailSender }
         { name: 'Alerts__Email__Recipients', value: emailRecipients }
+        // The timer trigger reads its schedule as %Detection:Schedule%; the host cannot index it without the setting.
+        { name: 'Detection__Schedule', value: '0 */5 * * * *' }
       ]
     }
     functionAppConfig: {

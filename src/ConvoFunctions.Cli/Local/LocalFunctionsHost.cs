@@ -34,6 +34,7 @@ internal static class LocalFunctionsHost
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
         builder.Services.AddMvcCore();
         builder.Services.AddConvoFunctions(builder.Configuration);
+        builder.Services.AddHostedService<LocalSweepTimer>();
 
         var app = builder.Build();
         app.MapPost($"/{Routes.Prefix}/{Routes.ElevenLabsWebhook}", RunWebhookAsync);
