@@ -36,11 +36,13 @@ internal sealed partial class AlertDispatcher(
         (await ledger.RowsAsync(key, cancellationToken)).Any(r => string.CompareOrdinal(r.RowKey, generation) < 0);
 
     /// <summary>Retries every unfinished alert (crashed or failed sends), wherever its group now is.</summary>
-    public async Task<IReadOnlyList<AlertOutcome>> ResumeOpenAsync(CancellationToken cancellationToken)
+    /// <param name="skip">Alerts already handled in this sweep: a channel that just failed waits for the next sweep.</param>
+    public async Task<IReadOnlyList<AlertOutcome>> ResumeOpenAsync(IReadOnlySet<(string Key, string Generation)> skip, CancellationToken cancellationToken)
     {
         var outcomes = new List<AlertOutcome>();
         foreach (var (pk, rk) in await ledger.ListOpenAsync(cancellationToken))
         {
+            if (skip.Contains((pk, rk))) continue;
             var row = await ledger.GetAsync(pk, rk, cancellationToken);
             if (row is null)
             {
@@ -99,7 +101,7 @@ internal sealed partial class AlertDispatcher(
         if (AlertLedger.IsDone(row, _channels.Select(c => c.Name))) await ledger.CloseAsync(row.PartitionKey, row.RowKey, cancellationToken);
         else await ledger.IndexAsync(row.PartitionKey, row.RowKey, cancellationToken);
 
-        return new AlertOutcome(alert.Key, alert.Generation, created, sent, failed);
+        return new AlertOutcome(row.PartitionKey, row.RowKey, created, sent, failed);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Alert channel {channel} failed for {alert_key} generation {alert_generation}: {error}; the next sweep retries it")]

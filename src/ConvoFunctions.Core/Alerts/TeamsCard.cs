@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace ConvoFunctions.Alerts;
@@ -15,6 +17,11 @@ internal static class TeamsCard
 
     // Teams shows a limited number of actions; the rest stay reachable through the support report's ids.
     private const int MaxActions = 6;
+
+    // Readable JSON ('+' and non-ASCII as themselves); it is sent as application/json, never embedded in HTML.
+    private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static string Serialize(JsonNode node) => node.ToJsonString(Json);
 
     public static JsonObject Message(Alert alert) => new()
     {

@@ -1,4 +1,4 @@
-using System.Net.Http.Json;
+using System.Net.Http.Headers;
 using Microsoft.Extensions.Options;
 
 namespace ConvoFunctions.Alerts;
@@ -17,7 +17,9 @@ internal sealed class TeamsChannel(HttpClient http, IOptions<AlertOptions> optio
         var url = options.Value.Teams.WebhookUrl ?? throw new AlertChannelException("Teams is not configured.");
         try
         {
-            using var response = await http.PostAsJsonAsync(url, TeamsCard.Message(alert), cancellationToken);
+            using var content = new StringContent(TeamsCard.Serialize(TeamsCard.Message(alert)));
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+            using var response = await http.PostAsync(url, content, cancellationToken);
             // Workflows answers 202 Accepted; any 2xx means the flow took it.
             if (!response.IsSuccessStatusCode)
                 throw new AlertChannelException($"Teams Workflows answered {(int)response.StatusCode} {response.ReasonPhrase}.");

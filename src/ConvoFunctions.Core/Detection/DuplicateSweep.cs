@@ -65,12 +65,7 @@ internal sealed partial class DuplicateSweep(
         }
 
         // Alerts whose channels failed or whose sweep crashed, including groups that have left the window.
-        var raised = outcomes.Select(o => (o.Key, o.Generation)).ToHashSet();
-        foreach (var resumed in await dispatcher.ResumeOpenAsync(cancellationToken))
-        {
-            if (!raised.Contains((resumed.Key, resumed.Generation)) && (resumed.Sent.Count > 0 || resumed.Failed.Count > 0)) outcomes.Add(resumed);
-        }
-
+        // The health check runs first so that its own new alerts count as handled in this sweep.
         IReadOnlyList<WebhookProblem> problems = [];
         try
         {
@@ -79,6 +74,12 @@ internal sealed partial class DuplicateSweep(
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
             LogHealthFailed(ex.GetType().Name, ex.Message);
+        }
+
+        var handled = outcomes.Select(o => (o.Key, o.Generation)).Concat(health.Handled).ToHashSet();
+        foreach (var resumed in await dispatcher.ResumeOpenAsync(handled, cancellationToken))
+        {
+            if (resumed.Sent.Count > 0 || resumed.Failed.Count > 0) outcomes.Add(resumed);
         }
 
         LogSwept(from, to, observed.Count, found.Found.Count, found.Queries, duplicates.Count, outcomes.Count(o => o.Created), problems.Count);

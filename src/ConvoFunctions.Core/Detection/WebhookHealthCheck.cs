@@ -31,7 +31,12 @@ internal sealed partial class WebhookHealthCheck(
     public const string Failing = "failing";
     public const string Quiet = "quiet";
 
+    private readonly List<(string Key, string Generation)> _handled = [];
+
     private TableClient Table => storage.Table(StorageNames.AlertsTable);
+
+    /// <summary>The alert rows this check raised or finished in its last run.</summary>
+    public IReadOnlyList<(string Key, string Generation)> Handled => _handled;
 
     public async Task<IReadOnlyList<WebhookProblem>> CheckAsync(CancellationToken cancellationToken)
     {
@@ -43,6 +48,7 @@ internal sealed partial class WebhookHealthCheck(
             return [];
         }
 
+        _handled.Clear();
         var now = time.GetUtcNow();
         var problems = await FindProblemsAsync(now, cancellationToken);
         var current = problems.Select(p => IncidentRowKey(p.Kind, p.Subject)).ToHashSet(StringComparer.Ordinal);
@@ -145,7 +151,10 @@ internal sealed partial class WebhookHealthCheck(
 
         var key = AlertLedger.SafeKey($"health:{problem.Kind}:{problem.Subject}");
         var alert = factory.ForWebhookHealth(key, incidentId, problem.Title, problem.Summary, problem.Facts, now);
-        await dispatcher.RaiseAsync(alert, suppressIfHigherExists: false, cancellationToken);
+        if (await dispatcher.RaiseAsync(alert, suppressIfHigherExists: false, cancellationToken) is { } outcome)
+        {
+            _handled.Add((outcome.Key, outcome.Generation));
+        }
     }
 
     private static string IncidentRowKey(string kind, string subject) => AlertLedger.SafeKey($"incident~{kind}~{subject}");
