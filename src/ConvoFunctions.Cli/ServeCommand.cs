@@ -27,18 +27,30 @@ internal static class ServeCommand
             DefaultValueFactory = _ => ".azurite",
         };
 
+        var sweepSchedule = new Option<string?>("--sweep-schedule")
+        {
+            Description = "NCRONTAB (with seconds) for the duplicate sweep instead of Detection__Schedule, e.g. '*/10 * * * * *'.",
+        };
+
         var command = new Command("serve", "Run the Functions app's functions on http://127.0.0.1:7071 without Core Tools.")
         {
-            storage, port, settings, data,
+            storage, port, settings, data, sweepSchedule,
         };
         command.SetAction((result, cancellationToken) => RunAsync(
-            result.GetValue(storage), result.GetValue(port), result.GetValue(settings)!, result.GetValue(data)!, cancellationToken));
+            result.GetValue(storage), result.GetValue(port), result.GetValue(settings)!, result.GetValue(data)!,
+            result.GetValue(sweepSchedule), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string? storage, int port, string settingsFile, string dataFolder, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string? storage, int port, string settingsFile, string dataFolder, string? sweepSchedule, CancellationToken cancellationToken)
     {
-        var configuration = LocalConfiguration.Build(settingsFile);
+        var configurationBuilder = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddLocalSettings(settingsFile);
+        if (sweepSchedule is not null)
+        {
+            Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(configurationBuilder,
+                new Dictionary<string, string?> { [ConvoFunctions.Configuration.SettingNames.DetectionSchedule] = sweepSchedule });
+        }
+        var configuration = configurationBuilder.Build();
         await using var azurite = storage is null
             ? await AzuriteProcess.StartAsync(Path.GetFullPath(dataFolder), cancellationToken: cancellationToken)
             : null;
@@ -62,6 +74,7 @@ internal static class ServeCommand
         Console.WriteLine(string.IsNullOrWhiteSpace(configuration[SettingNames.ElevenLabsApiKey])
             ? "Enrichment:   webhook-events -> tables, from webhook bodies (NO ElevenLabs__ApiKey set)"
             : $"Enrichment:   webhook-events -> tables, via {configuration[SettingNames.ElevenLabsBaseUrl] ?? "https://api.elevenlabs.io"}");
+        Console.WriteLine($"Sweep:        {configuration[SettingNames.DetectionSchedule] ?? ConvoFunctions.Detection.DetectionOptions.DefaultSchedule} (UTC)");
         Console.WriteLine("Press Ctrl+C to stop.");
 
         await app.WaitForShutdownAsync(cancellationToken);

@@ -1,4 +1,5 @@
 using ConvoFunctions.Correlation;
+using ConvoFunctions.Detection;
 using ConvoFunctions.ElevenLabs;
 using ConvoFunctions.Enrichment;
 using ConvoFunctions.Storage;
@@ -32,6 +33,7 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton<PoisonQueue>();
         // Transient: it holds the typed HttpClient, which the factory hands out fresh (handler rotation).
         services.AddTransient<EnrichmentProcessor>();
+        services.AddDetection(configuration);
         return services;
     }
 }

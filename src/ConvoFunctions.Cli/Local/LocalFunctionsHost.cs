@@ -42,6 +42,7 @@ internal static class LocalFunctionsHost
             builder.Services.AddSingleton<QueuePoller>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<QueuePoller>());
         }
+        builder.Services.AddHostedService<LocalSweepTimer>();
 
         var app = builder.Build();
         app.MapPost($"/{Routes.Prefix}/{Routes.ElevenLabsWebhook}", RunWebhookAsync);

@@ -28,6 +28,14 @@ internal static class SettingNames
     public const string DetectionLookBack = "Detection:LookBack";
     public const string DetectionSettleDelay = "Detection:SettleDelay";
     public const string DetectionFuzzyGap = "Detection:FuzzyGap";
+    public const string DetectionAlertVerdicts = "Detection:AlertVerdicts";
+    public const string DetectionDiscoveryEnabled = "Detection:DiscoveryEnabled";
+    public const string DetectionDiscoveryMaxQueries = "Detection:DiscoveryMaxQueries";
+    public const string DetectionDiscoveryMaxDetails = "Detection:DiscoveryMaxDetails";
+    public const string DetectionWebhookHealthEnabled = "Detection:WebhookHealthEnabled";
+    public const string DetectionWebhookId = "Detection:WebhookId";
+    public const string DetectionWebhookQuietPeriod = "Detection:WebhookQuietPeriod";
+    public const string DetectionWebhookFailureWindow = "Detection:WebhookFailureWindow";
 
     public const string AlertsSection = "Alerts";
     public const string AlertsTeamsWebhookUrl = "Alerts:Teams:WebhookUrl";
@@ -35,6 +43,8 @@ internal static class SettingNames
     public const string AlertsEmailAccessKey = "Alerts:Email:AccessKey";
     public const string AlertsEmailSender = "Alerts:Email:Sender";
     public const string AlertsEmailRecipients = "Alerts:Email:Recipients";
+    public const string AlertsDashboardUrl = "Alerts:DashboardUrl";
+    public const string AlertsClaimLease = "Alerts:ClaimLease";
 
     /// <summary>The environment-variable / app-setting form of a configuration key.</summary>
     public static string ToEnvironmentForm(string key) => key.Replace(":", "__", StringComparison.Ordinal);

@@ -43,7 +43,7 @@ internal sealed class ElevenLabsOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:02", "00:10:00")]
     public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
-    public bool HasApiKey => !string.IsNullOrWhiteSpace(ApiKey);
+    public bool HasApiKey => KeyVaultReference.Usable(ApiKey?.Trim()) is not null;
 
     public IEnumerable<string> WebhookSecrets()
     {

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Renders docs/alert-teams-message.json with the official Adaptive Cards JS renderer (parsed as version 1.5, parse
+# warnings shown on the page and printed) and docs/alert-email.html, then screenshots both with headless Chromium.
+# Needs: chromium (Debian package) and npm. Regenerate the samples first:
+#   CONVO_WRITE_SAMPLES=1 dotnet test tests/ConvoFunctions.Tests --filter AlertSamples
+set -euo pipefail
+docs="$(cd "$(dirname "$0")" && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+(cd "$work" && npm init -y >/dev/null && npm install --silent adaptivecards@3 >/dev/null)
+
+python3 - "$docs/alert-teams-message.json" "$work" <<'PY'
+import json, sys
+message = json.load(open(sys.argv[1]))
+card = message["attachments"][0]["content"]
+page = """<!DOCTYPE html><html><head><meta charset="utf-8">
+<link rel="stylesheet" href="node_modules/adaptivecards/dist/adaptivecards.css">
+<style>body{font-family:'Segoe UI',Helvetica,Arial,sans-serif;background:#f5f5f5;margin:0;padding:16px}
+#frame{background:#fff;border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,.2);max-width:760px;padding:4px}
+#issues{font-size:12px;color:#a4262c;margin-top:8px}</style>
+<script src="node_modules/adaptivecards/dist/adaptivecards.js"></script></head>
+<body><div id="frame"></div><div id="issues"></div><script>
+const payload = %s;
+const context = new AdaptiveCards.SerializationContext(AdaptiveCards.Versions.v1_5);
+const card = new AdaptiveCards.AdaptiveCard();
+card.hostConfig = new AdaptiveCards.HostConfig({fontFamily: "Segoe UI, Helvetica, Arial, sans-serif"});
+card.parse(payload, context);
+const issues = [];
+for (let i = 0; i < context.eventCount; i++) { const e = context.getEventAt(i); issues.push("parse: " + e.message); }
+const validation = card.validateProperties();
+for (const e of (validation.validationEvents || [])) issues.push("validate: " + e.message);
+document.getElementById("frame").appendChild(card.render());
+document.getElementById("issues").textContent = issues.length ? issues.join(" | ") : "";
+document.title = "issues:" + issues.length;
+</script></body></html>""" % json.dumps(card)
+open(sys.argv[2] + "/card.html", "w").write(page)
+PY
+
+flags=(--headless --no-sandbox --disable-gpu --disable-background-networking --hide-scrollbars --virtual-time-budget=3000)
+echo "Adaptive Card renderer: $(chromium "${flags[@]}" --dump-dom "file://$work/card.html" 2>/dev/null | grep -o '<title>[^<]*</title>')"
+chromium "${flags[@]}" --window-size=800,780 --screenshot="$docs/alert-teams.png" "file://$work/card.html" 2>/dev/null
+chromium "${flags[@]}" --window-size=900,700 --screenshot="$docs/alert-email.png" "file://$docs/alert-email.html" 2>/dev/null

@@ -1,0 +1,109 @@
+using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ConvoFunctions.Alerts;
+
+/// <summary>What raising or resuming one alert did.</summary>
+internal sealed record AlertOutcome(string Key, string Generation, bool Created, IReadOnlyList<string> Sent, IReadOnlyList<string> Failed);
+
+/// <summary>
+/// Sends alerts through every channel exactly once per alert row: insert first (one winner), then per channel claim →
+/// send → complete. A failed channel stays <c>failed</c> and is retried by the next sweep; a sent one never again.
+/// </summary>
+internal sealed partial class AlertDispatcher(
+    AlertLedger ledger,
+    IEnumerable<IAlertChannel> channels,
+    IOptions<AlertOptions> options,
+    TimeProvider time,
+    ILogger<AlertDispatcher> logger)
+{
+    private readonly IReadOnlyList<IAlertChannel> _channels = channels.ToList();
+
+    public IReadOnlyList<string> ChannelNames => _channels.Select(c => c.Name).ToList();
+
+    /// <summary>Records the alert (unless a higher generation exists) and delivers whatever is not yet delivered.</summary>
+    public async Task<AlertOutcome?> RaiseAsync(Alert alert, bool suppressIfHigherExists, CancellationToken cancellationToken)
+    {
+        var opened = await ledger.OpenAsync(alert.Key, alert.Generation, alert.ToJson(),
+            _channels.Select(c => (c.Name, c.IsEnabled)), suppressIfHigherExists, cancellationToken);
+        if (opened is not { } o) return null;
+        return await DeliverAsync(o.Row, o.Created, cancellationToken);
+    }
+
+    /// <summary>True when the group already has an alert of a lower generation, so this one is a follow-up.</summary>
+    public async Task<bool> HasEarlierGenerationAsync(string key, string generation, CancellationToken cancellationToken) =>
+        (await ledger.RowsAsync(key, cancellationToken)).Any(r => string.CompareOrdinal(r.RowKey, generation) < 0);
+
+    /// <summary>Retries every unfinished alert (crashed or failed sends), wherever its group now is.</summary>
+    /// <param name="skip">Alerts already handled in this sweep: a channel that just failed waits for the next sweep.</param>
+    public async Task<IReadOnlyList<AlertOutcome>> ResumeOpenAsync(IReadOnlySet<(string Key, string Generation)> skip, CancellationToken cancellationToken)
+    {
+        var outcomes = new List<AlertOutcome>();
+        foreach (var (pk, rk) in await ledger.ListOpenAsync(cancellationToken))
+        {
+            if (skip.Contains((pk, rk))) continue;
+            var row = await ledger.GetAsync(pk, rk, cancellationToken);
+            if (row is null)
+            {
+                await ledger.CloseAsync(pk, rk, cancellationToken);
+                continue;
+            }
+            outcomes.Add(await DeliverAsync(row, false, cancellationToken));
+        }
+        return outcomes;
+    }
+
+    private async Task<AlertOutcome> DeliverAsync(TableEntity row, bool created, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var alert = Alert.FromJson(row.GetString("Payload") ?? "{}");
+        var owner = Guid.NewGuid().ToString("N");
+        List<string> sent = [], failed = [];
+
+        foreach (var channel in _channels)
+        {
+            if (!AlertLedger.NeedsSending(row, channel.Name, time.GetUtcNow())) continue;
+            var claimed = await ledger.TryClaimAsync(row, channel.Name, owner, time.GetUtcNow(), settings.ClaimLease, settings.MaxAttempts, cancellationToken);
+            if (claimed is null)
+            {
+                row = await ledger.GetAsync(row.PartitionKey, row.RowKey, cancellationToken) ?? row;
+                continue;
+            }
+            row = claimed;
+
+            string? error = null;
+            try
+            {
+                await channel.SendAsync(alert, cancellationToken);
+            }
+            catch (AlertChannelException ex)
+            {
+                error = ex.Message;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                error = ex.GetType().Name;
+            }
+
+            row = await ledger.CompleteAsync(row, channel.Name, owner, error is null, error, time.GetUtcNow(), cancellationToken) ?? row;
+            if (error is null)
+            {
+                sent.Add(channel.Name);
+            }
+            else
+            {
+                failed.Add(channel.Name);
+                LogChannelFailed(channel.Name, alert.Key, alert.Generation, error);
+            }
+        }
+
+        if (AlertLedger.IsDone(row, _channels.Select(c => c.Name))) await ledger.CloseAsync(row.PartitionKey, row.RowKey, cancellationToken);
+        else await ledger.IndexAsync(row.PartitionKey, row.RowKey, cancellationToken);
+
+        return new AlertOutcome(row.PartitionKey, row.RowKey, created, sent, failed);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Alert channel {channel} failed for {alert_key} generation {alert_generation}: {error}; the next sweep retries it")]
+    private partial void LogChannelFailed(string channel, string alert_key, string alert_generation, string error);
+}

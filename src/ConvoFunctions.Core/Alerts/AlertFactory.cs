@@ -1,0 +1,52 @@
+using System.Globalization;
+using ConvoFunctions.Detection;
+using Microsoft.Extensions.Options;
+
+namespace ConvoFunctions.Alerts;
+
+/// <summary>Composes alerts: masks the caller, links the dashboard, writes the support report.</summary>
+internal sealed class AlertFactory(IOptions<AlertOptions> options)
+{
+    public Alert ForDuplicate(DuplicateGroup group, bool followUp, DateTimeOffset now)
+    {
+        var settings = options.Value;
+        var caller = CallerMask.Mask(group.Any(c => c.Caller));
+        var verdict = group.Verdict;
+        var conversations = group.Conversations.Select(c => new AlertConversation(
+            c.ConversationId, c.Status, c.IsBlank, c.StartTime, c.DurationSecs, c.HasAudio, c.MessageCount,
+            c.TerminationReason, settings.ConversationUrl(c.ConversationId))).ToList();
+        var callSid = group.Any(c => c.CallSid) ?? "unknown";
+
+        var facts = new List<AlertFact>
+        {
+            new("Call", group.IsFuzzy ? "no call SID (matched by agent, caller and time)" : callSid),
+            new("Caller", caller),
+            new("Agent", group.First.AgentId),
+            new("Provider", group.Any(c => c.Provider) ?? "unknown"),
+            new("Direction", group.Any(c => c.Direction) ?? "unknown"),
+            new("Verdict", verdict.Describe()),
+            new("Conversations", group.Conversations.Count.ToString(CultureInfo.InvariantCulture)),
+        };
+        var title = (followUp ? "Follow-up: " : "") +
+            $"One call produced {group.Conversations.Count} conversations ({verdict.Describe()})";
+        var summary = followUp
+            ? $"The call already alerted on has grown to {group.Conversations.Count} conversations."
+            : $"A phone call from {caller} to agent {group.First.AgentId} produced {group.Conversations.Count} ElevenLabs conversations.";
+
+        return new Alert(Alert.DuplicateKind, group.Key, Generation(group), followUp, title, summary, facts, conversations,
+            SupportReport.ForDuplicate(group, caller), now);
+    }
+
+    /// <summary>The ledger generation of a duplicate group: its conversation count, so a grown group alerts once more.</summary>
+    public static string Generation(DuplicateGroup group) => group.Conversations.Count.ToString("D4", CultureInfo.InvariantCulture);
+
+    public Alert ForWebhookHealth(string incidentKey, string incidentId, string title, string summary, IReadOnlyList<AlertFact> facts, DateTimeOffset now)
+    {
+        var report = string.Join(Environment.NewLine,
+            new[] { "ElevenLabs webhook problem", "", summary, "" }
+                .Concat(facts.Select(f => $"{f.Name}: {f.Value}"))
+                .Append("")
+                .Append("Please check the webhook under ElevenLabs settings → Webhooks and re-enable it if it was auto-disabled."));
+        return new Alert(Alert.WebhookHealthKind, incidentKey, incidentId, false, title, summary, facts, [], report, now);
+    }
+}

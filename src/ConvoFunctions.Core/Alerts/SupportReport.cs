@@ -1,0 +1,47 @@
+using System.Globalization;
+using System.Text;
+using ConvoFunctions.Detection;
+
+namespace ConvoFunctions.Alerts;
+
+/// <summary>
+/// The plain-text report to paste into an ElevenLabs support ticket: what their support asks for when one call
+/// produced two conversations (every conversation id with its start time and status, the call SID, direction, provider).
+/// </summary>
+internal static class SupportReport
+{
+    public static string ForDuplicate(DuplicateGroup group, string maskedCaller)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("Subject: One phone call produced " + group.Conversations.Count.ToString(CultureInfo.InvariantCulture) + " conversations");
+        sb.AppendLine();
+        sb.AppendLine("Hello ElevenLabs support,");
+        sb.AppendLine();
+        sb.AppendLine("a single phone call to our agent created more than one conversation. Details:");
+        sb.AppendLine();
+        sb.AppendLine("Agent ID:    " + group.First.AgentId);
+        sb.AppendLine("Call SID:    " + (group.Any(c => c.CallSid) ?? "not available"));
+        sb.AppendLine("Provider:    " + (group.Any(c => c.Provider) ?? "unknown"));
+        sb.AppendLine("Direction:   " + (group.Any(c => c.Direction) ?? "unknown"));
+        sb.AppendLine("Caller:      " + maskedCaller + " (masked)");
+        sb.AppendLine("Verdict:     " + group.Verdict.Describe());
+        sb.AppendLine();
+        sb.AppendLine("Conversations:");
+        foreach (var c in group.Conversations)
+        {
+            sb.Append("- ").Append(c.ConversationId)
+              .Append("  started ").Append(c.StartTime.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)).Append(" UTC")
+              .Append(" (unix ").Append(c.StartTime.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)).Append(')')
+              .Append("  status ").Append(c.Status)
+              .Append("  duration ").Append(c.DurationSecs.ToString(CultureInfo.InvariantCulture)).Append(" s")
+              .Append("  messages ").Append(c.MessageCount.ToString(CultureInfo.InvariantCulture))
+              .Append("  has_audio ").Append(c.HasAudio ? "true" : "false")
+              .Append("  termination ").Append(string.IsNullOrEmpty(c.TerminationReason) ? "none" : c.TerminationReason)
+              .Append(c.IsBlank ? "  [blank]" : "  [real]")
+              .AppendLine();
+        }
+        sb.AppendLine();
+        sb.AppendLine("Could you tell us why the second conversation was created for the same call?");
+        return sb.ToString();
+    }
+}

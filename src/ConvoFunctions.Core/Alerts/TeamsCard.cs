@@ -1,0 +1,125 @@
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace ConvoFunctions.Alerts;
+
+/// <summary>
+/// The Teams Workflows webhook body: a <c>message</c> with one Adaptive Card (version 1.5, the highest Teams renders),
+/// using only elements of that version: TextBlock, FactSet, Table, Container and Action.OpenUrl.
+/// </summary>
+internal static class TeamsCard
+{
+    public const string CardVersion = "1.5";
+    public const string Schema = "http://adaptivecards.io/schemas/adaptive-card.json";
+    public const string ContentType = "application/vnd.microsoft.card.adaptive";
+
+    // Teams shows a limited number of actions; the rest stay reachable through the support report's ids.
+    private const int MaxActions = 6;
+
+    // Readable JSON ('+' and non-ASCII as themselves); it is sent as application/json, never embedded in HTML.
+    private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static string Serialize(JsonNode node) => node.ToJsonString(Json);
+
+    public static JsonObject Message(Alert alert) => new()
+    {
+        ["type"] = "message",
+        ["attachments"] = new JsonArray(new JsonObject
+        {
+            ["contentType"] = ContentType,
+            ["contentUrl"] = null,
+            ["content"] = Card(alert),
+        }),
+    };
+
+    public static JsonObject Card(Alert alert)
+    {
+        var body = new JsonArray
+        {
+            new JsonObject
+            {
+                ["type"] = "TextBlock", ["text"] = alert.Title, ["size"] = "Large", ["weight"] = "Bolder", ["wrap"] = true,
+                ["color"] = alert.Kind == Alert.DuplicateKind ? "Attention" : "Warning",
+            },
+            new JsonObject { ["type"] = "TextBlock", ["text"] = alert.Summary, ["wrap"] = true, ["spacing"] = "Small" },
+            new JsonObject
+            {
+                ["type"] = "FactSet",
+                ["facts"] = new JsonArray(alert.Facts.Select(f => (JsonNode)new JsonObject { ["title"] = f.Name, ["value"] = f.Value }).ToArray()),
+            },
+        };
+
+        if (alert.Conversations.Count > 0) body.Add(ConversationTable(alert.Conversations));
+
+        body.Add(new JsonObject
+        {
+            ["type"] = "Container",
+            ["separator"] = true,
+            ["items"] = new JsonArray
+            {
+                new JsonObject { ["type"] = "TextBlock", ["text"] = "Support report (ready to send)", ["weight"] = "Bolder", ["wrap"] = true },
+                new JsonObject { ["type"] = "TextBlock", ["text"] = alert.SupportReport, ["fontType"] = "Monospace", ["size"] = "Small", ["wrap"] = true },
+            },
+        });
+
+        var actions = new JsonArray(alert.Conversations.Take(MaxActions).Select(c => (JsonNode)new JsonObject
+        {
+            ["type"] = "Action.OpenUrl",
+            ["title"] = $"Open {c.ConversationId}",
+            ["url"] = c.Url,
+        }).ToArray());
+
+        var card = new JsonObject
+        {
+            ["$schema"] = Schema,
+            ["type"] = "AdaptiveCard",
+            ["version"] = CardVersion,
+            ["msteams"] = new JsonObject { ["width"] = "Full" },
+            ["body"] = body,
+        };
+        if (actions.Count > 0) card["actions"] = actions;
+        return card;
+    }
+
+    private static JsonObject ConversationTable(IReadOnlyList<AlertConversation> conversations)
+    {
+        static JsonObject Cell(string text, bool bold = false) => new()
+        {
+            ["type"] = "TableCell",
+            ["items"] = new JsonArray(new JsonObject { ["type"] = "TextBlock", ["text"] = text, ["wrap"] = true, ["weight"] = bold ? "Bolder" : "Default" }),
+        };
+
+        string[] headers = ["Conversation", "Status", "Start (UTC)", "Duration", "has_audio", "Termination"];
+        var rows = new JsonArray(new JsonObject
+        {
+            ["type"] = "TableRow",
+            ["style"] = "emphasis",
+            ["cells"] = new JsonArray(headers.Select(h => (JsonNode)Cell(h, bold: true)).ToArray()),
+        });
+        foreach (var c in conversations)
+        {
+            rows.Add(new JsonObject
+            {
+                ["type"] = "TableRow",
+                ["cells"] = new JsonArray(
+                    Cell(c.ConversationId + (c.Blank ? " (blank)" : "")),
+                    Cell(c.Status),
+                    Cell(c.StartTime.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)),
+                    Cell(c.DurationSecs.ToString(CultureInfo.InvariantCulture) + " s"),
+                    Cell(c.HasAudio ? "true" : "false"),
+                    Cell(string.IsNullOrEmpty(c.TerminationReason) ? "—" : c.TerminationReason)),
+            });
+        }
+
+        return new JsonObject
+        {
+            ["type"] = "Table",
+            ["gridStyle"] = "accent",
+            ["firstRowAsHeader"] = true,
+            ["columns"] = new JsonArray(new[] { 3, 1, 2, 1, 1, 2 }.Select(w => (JsonNode)new JsonObject { ["width"] = w }).ToArray()),
+            ["rows"] = rows,
+        };
+    }
+}

@@ -1,0 +1,87 @@
+using System.ComponentModel.DataAnnotations;
+using Cronos;
+
+namespace ConvoFunctions.Detection;
+
+/// <summary>Settings under <c>Detection:</c> (environment form <c>Detection__Schedule</c>, …).</summary>
+internal sealed class DetectionOptions : IValidatableObject
+{
+    public const string DefaultSchedule = "0 */5 * * * *";
+
+    /// <summary>NCRONTAB with seconds, UTC. The Functions host reads it through <c>%Detection:Schedule%</c>.</summary>
+    [Required]
+    public string Schedule { get; set; } = DefaultSchedule;
+
+    /// <summary>How far back a sweep looks for calls.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
+    public TimeSpan LookBack { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Calls younger than this are left to the next sweep, so that late webhooks arrive first.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan SettleDelay { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Conversations without a call key group when agent and caller match and starts lie this close.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan FuzzyGap { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Comma-separated verdicts that alert: <c>RealPlusBlank</c>, <c>TwoReal</c>, <c>AllBlank</c>.</summary>
+    public string AlertVerdicts { get; set; } = nameof(Verdict.RealPlusBlank);
+
+    /// <summary>Ask the ElevenLabs list endpoint for siblings that never sent a webhook.</summary>
+    public bool DiscoveryEnabled { get; set; } = true;
+
+    /// <summary>At most this many list-endpoint queries (pages count) per sweep.</summary>
+    [Range(0, 10_000)]
+    public int DiscoveryMaxQueries { get; set; } = 50;
+
+    /// <summary>At most this many detail fetches of unseen conversations per sweep.</summary>
+    [Range(0, 10_000)]
+    public int DiscoveryMaxDetails { get; set; } = 50;
+
+    /// <summary>Check the ElevenLabs webhook each sweep.</summary>
+    public bool WebhookHealthEnabled { get; set; } = true;
+
+    /// <summary>The ElevenLabs webhook that feeds us; empty checks every webhook of the workspace that is not disabled by hand.</summary>
+    public string? WebhookId { get; set; }
+
+    /// <summary>No webhook for this long while the list endpoint shows conversations raises a health alert.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
+    public TimeSpan WebhookQuietPeriod { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>A delivery failure reported this recently counts as a current incident.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
+    public TimeSpan WebhookFailureWindow { get; set; } = TimeSpan.FromMinutes(15);
+
+    public IReadOnlySet<Verdict> AlertingVerdicts =>
+        Verdicts.TryParseList(AlertVerdicts, out var verdicts) ? verdicts : new HashSet<Verdict> { Verdict.RealPlusBlank };
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!Verdicts.TryParseList(AlertVerdicts, out _))
+        {
+            yield return new ValidationResult(
+                $"{Configuration.SettingNames.DetectionAlertVerdicts} must list RealPlusBlank, TwoReal or AllBlank, comma-separated.",
+                [nameof(AlertVerdicts)]);
+        }
+        if (!TryParseSchedule(Schedule, out _))
+        {
+            yield return new ValidationResult(
+                $"{Configuration.SettingNames.DetectionSchedule} must be an NCRONTAB expression with seconds, e.g. '{DefaultSchedule}'.",
+                [nameof(Schedule)]);
+        }
+        if (SettleDelay >= LookBack)
+        {
+            yield return new ValidationResult(
+                $"{Configuration.SettingNames.DetectionSettleDelay} must be shorter than {Configuration.SettingNames.DetectionLookBack}.",
+                [nameof(SettleDelay)]);
+        }
+    }
+
+    /// <summary>Parses the six-field NCRONTAB form (seconds first) that the timer trigger uses.</summary>
+    public static bool TryParseSchedule(string? schedule, out CronExpression? expression)
+    {
+        expression = null;
+        if (string.IsNullOrWhiteSpace(schedule)) return false;
+        return CronExpression.TryParse(schedule, CronFormat.IncludeSeconds, out expression);
+    }
+}

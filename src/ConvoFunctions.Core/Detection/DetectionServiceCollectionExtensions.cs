@@ -1,0 +1,55 @@
+using Azure.Identity;
+using ConvoFunctions.Alerts;
+using ConvoFunctions.Configuration;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http.Resilience;
+
+namespace ConvoFunctions.Detection;
+
+internal static class DetectionServiceCollectionExtensions
+{
+    /// <summary>The sweep, its alert channels and the ElevenLabs directory client (part of <c>AddConvoFunctions</c>).</summary>
+    public static IServiceCollection AddDetection(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<DetectionOptions>().Bind(configuration.GetSection(SettingNames.DetectionSection))
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AlertOptions>().Bind(configuration.GetSection(SettingNames.AlertsSection))
+            .ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddConversationDirectory();
+
+        services.TryAddSingleton(_ => new AcsCredential(new DefaultAzureCredential(new DefaultAzureCredentialOptions
+        {
+            // The user-assigned identity the Bicep gives the app (AZURE_CLIENT_ID); locally, developer credentials.
+            ManagedIdentityClientId = configuration["AZURE_CLIENT_ID"],
+        })));
+
+        // Alerts are POSTs: no automatic retry that could send twice. A failure is retried by the next sweep instead.
+        services.AddHttpClient<TeamsChannel>().AddStandardResilienceHandler(o => o.Retry.DisableForUnsafeHttpMethods());
+        services.AddHttpClient<EmailChannel>().AddStandardResilienceHandler(o => o.Retry.DisableForUnsafeHttpMethods());
+        services.AddTransient<LogChannel>();
+        services.AddTransient<IAlertChannel>(sp => sp.GetRequiredService<LogChannel>());
+        services.AddTransient<IAlertChannel>(sp => sp.GetRequiredService<TeamsChannel>());
+        services.AddTransient<IAlertChannel>(sp => sp.GetRequiredService<EmailChannel>());
+
+        services.TryAddSingleton<AlertLedger>();
+        services.TryAddSingleton<AlertFactory>();
+        services.TryAddTransient<AlertDispatcher>();
+        services.TryAddSingleton<IWebhookHeartbeat, TableWebhookHeartbeat>();
+        services.TryAddSingleton<IConversationWindow, PendingConversationWindow>();
+        services.TryAddTransient<SiblingDiscovery>();
+        services.TryAddTransient<WebhookHealthCheck>();
+        services.TryAddTransient<DuplicateSweep>();
+        return services;
+    }
+
+    /// <summary>The ElevenLabs list/detail/webhooks client alone (also used by <c>convo audit</c>, without Azure).</summary>
+    public static IServiceCollection AddConversationDirectory(this IServiceCollection services)
+    {
+        services.AddHttpClient<IConversationDirectory, ElevenLabsDirectoryClient>()
+            .AddStandardResilienceHandler(o => o.Retry.Delay = TimeSpan.FromMilliseconds(500));
+        return services;
+    }
+}

@@ -1,0 +1,54 @@
+namespace ConvoFunctions.Detection;
+
+/// <summary>What detection asks of the ElevenLabs API.</summary>
+internal interface IConversationDirectory
+{
+    /// <summary>True when an API key is configured; without one, discovery and the webhook check are skipped.</summary>
+    bool IsConfigured { get; }
+
+    /// <summary>One page of <c>GET /v1/convai/conversations</c>; pass the previous page's <c>NextCursor</c> to continue.</summary>
+    Task<ConversationPage> ListConversationsAsync(ConversationQuery query, string? cursor, CancellationToken cancellationToken);
+
+    /// <summary><c>GET /v1/convai/conversations/{id}</c>, or null when it does not exist.</summary>
+    Task<ObservedConversation?> GetConversationAsync(string conversationId, CancellationToken cancellationToken);
+
+    /// <summary><c>GET /v1/workspace/webhooks</c>.</summary>
+    Task<IReadOnlyList<WorkspaceWebhook>> ListWebhooksAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>Filters of the list endpoint; times are sent as unix seconds.</summary>
+internal sealed record ConversationQuery(string? AgentId, DateTimeOffset? StartAfter, DateTimeOffset? StartBefore, int PageSize = 100);
+
+/// <summary>An item of the list endpoint: it carries no call SID, so details come from the detail endpoint.</summary>
+internal sealed record ConversationSummary(
+    string ConversationId, string? AgentId, DateTimeOffset StartTime, int DurationSecs, int MessageCount, string? Status, string? Direction);
+
+internal sealed record ConversationPage(IReadOnlyList<ConversationSummary> Conversations, bool HasMore, string? NextCursor);
+
+/// <summary>An item of <c>GET /v1/workspace/webhooks</c> (unknown fields ignored, missing ones null).</summary>
+internal sealed record WorkspaceWebhook(
+    string WebhookId,
+    string? Name,
+    string? WebhookUrl,
+    bool IsDisabled,
+    bool IsAutoDisabled,
+    int? MostRecentFailureErrorCode,
+    DateTimeOffset? MostRecentFailureTime);
+
+internal static class ConversationDirectoryExtensions
+{
+    /// <summary>Every item of a query, page by page (<c>cursor</c> / <c>next_cursor</c>).</summary>
+    public static async IAsyncEnumerable<ConversationSummary> ListAllAsync(
+        this IConversationDirectory directory, ConversationQuery query,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        string? cursor = null;
+        do
+        {
+            var page = await directory.ListConversationsAsync(query, cursor, cancellationToken);
+            foreach (var item in page.Conversations) yield return item;
+            cursor = page.HasMore && !string.IsNullOrEmpty(page.NextCursor) && page.NextCursor != cursor ? page.NextCursor : null;
+        }
+        while (cursor is not null);
+    }
+}

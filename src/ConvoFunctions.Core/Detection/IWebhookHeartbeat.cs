@@ -1,0 +1,62 @@
+using Azure;
+using Azure.Data.Tables;
+using ConvoFunctions.Alerts;
+using ConvoFunctions.Storage;
+
+namespace ConvoFunctions.Detection;
+
+/// <summary>When the last ElevenLabs webhook arrived: one tiny row, so the health check never reads blobs or queues.</summary>
+internal interface IWebhookHeartbeat
+{
+    Task<DateTimeOffset?> LastReceivedAsync(CancellationToken cancellationToken);
+
+    /// <summary>Called by ingest for every accepted webhook; keeps the newest time.</summary>
+    Task RecordAsync(DateTimeOffset receivedAt, CancellationToken cancellationToken);
+}
+
+/// <summary>The heartbeat as row <c>health</c>/<c>last_webhook</c> of the <c>alerts</c> table.</summary>
+internal sealed class TableWebhookHeartbeat(StorageAccount storage) : IWebhookHeartbeat
+{
+    public const string RowKey = "last_webhook";
+    private const string Column = "ReceivedAt";
+
+    private TableClient Table => storage.Table(StorageNames.AlertsTable);
+
+    public async Task<DateTimeOffset?> LastReceivedAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var row = await Table.GetEntityIfExistsAsync<TableEntity>(AlertLedger.HealthPartition, RowKey, cancellationToken: cancellationToken);
+            return row.HasValue ? row.Value!.GetDateTimeOffset(Column) : null;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    public async Task RecordAsync(DateTimeOffset receivedAt, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var existing = await Table.GetEntityIfExistsAsync<TableEntity>(AlertLedger.HealthPartition, RowKey, cancellationToken: cancellationToken);
+            var row = new TableEntity(AlertLedger.HealthPartition, RowKey) { [Column] = receivedAt };
+            try
+            {
+                if (!existing.HasValue)
+                {
+                    await Table.AddEntityAsync(row, cancellationToken);
+                    return;
+                }
+                // Only ever forward: a late, older webhook must not move the heartbeat back.
+                if (existing.Value!.GetDateTimeOffset(Column) >= receivedAt) return;
+                await Table.UpdateEntityAsync(row, existing.Value.ETag, TableUpdateMode.Replace, cancellationToken);
+                return;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+            {
+                // A concurrent webhook wrote first: read again.
+            }
+        }
+    }
+}

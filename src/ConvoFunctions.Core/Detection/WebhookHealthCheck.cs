@@ -1,0 +1,170 @@
+using System.Globalization;
+using Azure;
+using Azure.Data.Tables;
+using ConvoFunctions.Alerts;
+using ConvoFunctions.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ConvoFunctions.Detection;
+
+/// <summary>A current webhook problem: its kind and the webhook it concerns.</summary>
+internal sealed record WebhookProblem(string Kind, string Subject, string Title, string Summary, IReadOnlyList<AlertFact> Facts);
+
+/// <summary>
+/// Each sweep: is the ElevenLabs webhook that feeds us auto-disabled or failing, or has nothing arrived for the quiet
+/// period although ElevenLabs lists new conversations? Each problem is an incident: the first sweep that sees it opens
+/// it (an insert only one sweep wins) and raises one alert; it closes when the problem is gone, so a later relapse is
+/// a new incident with a new alert.
+/// </summary>
+internal sealed partial class WebhookHealthCheck(
+    IConversationDirectory directory,
+    IWebhookHeartbeat heartbeat,
+    StorageAccount storage,
+    AlertDispatcher dispatcher,
+    AlertFactory factory,
+    IOptions<DetectionOptions> options,
+    TimeProvider time,
+    ILogger<WebhookHealthCheck> logger)
+{
+    public const string AutoDisabled = "auto_disabled";
+    public const string Failing = "failing";
+    public const string Quiet = "quiet";
+
+    private readonly List<(string Key, string Generation)> _handled = [];
+
+    private TableClient Table => storage.Table(StorageNames.AlertsTable);
+
+    /// <summary>The alert rows this check raised or finished in its last run.</summary>
+    public IReadOnlyList<(string Key, string Generation)> Handled => _handled;
+
+    public async Task<IReadOnlyList<WebhookProblem>> CheckAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        if (!settings.WebhookHealthEnabled) return [];
+        if (!directory.IsConfigured)
+        {
+            LogNotConfigured();
+            return [];
+        }
+
+        _handled.Clear();
+        var now = time.GetUtcNow();
+        var problems = await FindProblemsAsync(now, cancellationToken);
+        var current = problems.Select(p => IncidentRowKey(p.Kind, p.Subject)).ToHashSet(StringComparer.Ordinal);
+
+        foreach (var problem in problems) await OpenIncidentAsync(problem, now, cancellationToken);
+
+        // Problems no longer seen close their incidents.
+        await foreach (var open in Table.QueryAsync<TableEntity>(
+            e => e.PartitionKey == AlertLedger.HealthPartition && e.RowKey.CompareTo("incident~") >= 0 && e.RowKey.CompareTo("incident~~") < 0,
+            cancellationToken: cancellationToken))
+        {
+            if (current.Contains(open.RowKey)) continue;
+            try
+            {
+                await Table.DeleteEntityAsync(open.PartitionKey, open.RowKey, open.ETag, cancellationToken);
+                LogClosed(open.RowKey);
+            }
+            catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+            {
+            }
+        }
+        return problems;
+    }
+
+    private async Task<List<WebhookProblem>> FindProblemsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var problems = new List<WebhookProblem>();
+        var webhooks = await directory.ListWebhooksAsync(cancellationToken);
+        var watched = string.IsNullOrWhiteSpace(settings.WebhookId)
+            ? webhooks.Where(w => !w.IsDisabled || w.IsAutoDisabled).ToList()
+            : webhooks.Where(w => w.WebhookId == settings.WebhookId).ToList();
+
+        if (!string.IsNullOrWhiteSpace(settings.WebhookId) && watched.Count == 0)
+        {
+            problems.Add(new WebhookProblem("missing", settings.WebhookId, "ElevenLabs webhook not found",
+                $"The webhook {settings.WebhookId} that feeds ConvoFunctions no longer exists in the ElevenLabs workspace.",
+                [new AlertFact("Webhook", settings.WebhookId)]));
+        }
+
+        foreach (var w in watched)
+        {
+            var facts = new List<AlertFact>
+            {
+                new("Webhook", $"{w.Name ?? "(unnamed)"} ({w.WebhookId})"),
+                new("Auto-disabled", w.IsAutoDisabled ? "yes" : "no"),
+                new("Disabled", w.IsDisabled ? "yes" : "no"),
+                new("Last failure code", w.MostRecentFailureErrorCode?.ToString(CultureInfo.InvariantCulture) ?? "none"),
+                new("Last failure", w.MostRecentFailureTime?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture) ?? "none"),
+            };
+            if (w.IsAutoDisabled)
+            {
+                problems.Add(new WebhookProblem(AutoDisabled, w.WebhookId, "ElevenLabs webhook auto-disabled",
+                    "ElevenLabs auto-disabled the webhook that feeds ConvoFunctions after repeated failed deliveries. " +
+                    "Until it is re-enabled no call reaches us and duplicate detection is blind.", facts));
+            }
+            else if (w.MostRecentFailureTime is { } failedAt && now - failedAt <= settings.WebhookFailureWindow)
+            {
+                problems.Add(new WebhookProblem(Failing, w.WebhookId, "ElevenLabs webhook deliveries failing",
+                    "ElevenLabs reports recent failed deliveries to ConvoFunctions; repeated failures lead to auto-disabling.", facts));
+            }
+        }
+
+        var last = await heartbeat.LastReceivedAsync(cancellationToken);
+        if (last is null || now - last.Value > settings.WebhookQuietPeriod)
+        {
+            // Quiet only matters when calls happened: one item of the list endpoint (settled ones only) is enough.
+            var since = now - settings.WebhookQuietPeriod;
+            var page = await directory.ListConversationsAsync(new ConversationQuery(null, since, now - settings.SettleDelay, PageSize: 1), null, cancellationToken);
+            if (page.Conversations.Count > 0)
+            {
+                problems.Add(new WebhookProblem(Quiet, "all", "No ElevenLabs webhooks are arriving",
+                    $"No webhook arrived for more than {settings.WebhookQuietPeriod:c}, yet ElevenLabs lists conversations started since " +
+                    $"{since.UtcDateTime:yyyy-MM-dd HH:mm} UTC. Check the webhook configuration in ElevenLabs and the function's ingest endpoint.",
+                    [
+                        new AlertFact("Last webhook received", last?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture) ?? "never"),
+                        new AlertFact("Quiet period", settings.WebhookQuietPeriod.ToString("c", CultureInfo.InvariantCulture)),
+                        new AlertFact("Example conversation", page.Conversations[0].ConversationId),
+                    ]));
+            }
+        }
+        return problems;
+    }
+
+    private async Task OpenIncidentAsync(WebhookProblem problem, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var rowKey = IncidentRowKey(problem.Kind, problem.Subject);
+        var incidentId = now.UtcTicks.ToString("D19", CultureInfo.InvariantCulture);
+        try
+        {
+            await Table.AddEntityAsync(new TableEntity(AlertLedger.HealthPartition, rowKey) { ["IncidentId"] = incidentId }, cancellationToken);
+            LogOpened(rowKey);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            // Already open (this or a concurrent sweep): its alert is the one; the dispatcher only finishes sending it.
+            var open = await Table.GetEntityAsync<TableEntity>(AlertLedger.HealthPartition, rowKey, cancellationToken: cancellationToken);
+            incidentId = open.Value.GetString("IncidentId") ?? incidentId;
+        }
+
+        var key = AlertLedger.SafeKey($"health:{problem.Kind}:{problem.Subject}");
+        var alert = factory.ForWebhookHealth(key, incidentId, problem.Title, problem.Summary, problem.Facts, now);
+        if (await dispatcher.RaiseAsync(alert, suppressIfHigherExists: false, cancellationToken) is { } outcome)
+        {
+            _handled.Add((outcome.Key, outcome.Generation));
+        }
+    }
+
+    private static string IncidentRowKey(string kind, string subject) => AlertLedger.SafeKey($"incident~{kind}~{subject}");
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook health check skipped: ElevenLabs:ApiKey is not set")]
+    private partial void LogNotConfigured();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook health incident {incident} opened")]
+    private partial void LogOpened(string incident);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Webhook health incident {incident} closed")]
+    private partial void LogClosed(string incident);
+}

@@ -1,0 +1,439 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Azure.Data.Tables;
+using ConvoFunctions.Alerts;
+using ConvoFunctions.Configuration;
+using ConvoFunctions.Detection;
+using ConvoFunctions.Storage;
+using ConvoFunctions.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ConvoFunctions.Tests.Detection;
+
+/// <summary>The sweep end to end: real Azurite alerts table, loopback ElevenLabs, Teams Workflows and ACS.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private const long RealStart = 1763996400;
+    private const string AcsKey = "dGVzdC1hY3Mta2V5LW5vdC1hLXNlY3JldC0wMTIzNDU2Nzg5"; // base64 of a test key
+    private readonly ManualTimeProvider _time = new(DateTimeOffset.FromUnixTimeSeconds(RealStart).AddMinutes(10));
+    private readonly InMemoryConversationWindow _window = new();
+    private ElevenLabsStandIn _elevenLabs = null!;
+    private LoopbackServer _teams = null!;
+    private LoopbackServer _acs = null!;
+    private int _teamsFailuresLeft;
+
+    public async Task InitializeAsync()
+    {
+        var table = azurite.Storage.Table(StorageNames.AlertsTable);
+        await table.CreateIfNotExistsAsync();
+        await foreach (var e in table.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"])) await table.DeleteEntityAsync(e.PartitionKey, e.RowKey);
+
+        _elevenLabs = await ElevenLabsStandIn.StartAsync();
+        _teams = await LoopbackServer.StartAsync(async (context, _) =>
+        {
+            if (Interlocked.Decrement(ref _teamsFailuresLeft) >= 0)
+            {
+                context.Response.StatusCode = 500;
+                return;
+            }
+            context.Response.StatusCode = 202;
+            await context.Response.WriteAsync("");
+        });
+        _acs = await LoopbackServer.StartAsync(async (context, request) =>
+        {
+            context.Response.StatusCode = VerifyHmac(request) || request.Headers.GetValueOrDefault("Authorization") == "Bearer entra-test-token" ? 202 : 401;
+            context.Response.Headers["Operation-Location"] = "http://127.0.0.1/emails/operations/1";
+            await context.Response.WriteAsync("{\"id\":\"1\",\"status\":\"Running\"}");
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _elevenLabs.DisposeAsync();
+        await _teams.DisposeAsync();
+        await _acs.DisposeAsync();
+    }
+
+    private ServiceProvider Services(Dictionary<string, string?>? extra = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            [SettingNames.ElevenLabsApiKey] = ElevenLabsStandIn.ApiKey,
+            [SettingNames.ElevenLabsBaseUrl] = _elevenLabs.Server.BaseAddress.ToString(),
+            [SettingNames.AlertsTeamsWebhookUrl] = new Uri(_teams.BaseAddress, "workflows/triggers/manual/paths/invoke?sig=teams-secret-sig").ToString(),
+            [SettingNames.AlertsEmailEndpoint] = _acs.BaseAddress.ToString(),
+            [SettingNames.AlertsEmailAccessKey] = AcsKey,
+            [SettingNames.AlertsEmailSender] = "DoNotReply@alerts.example.com",
+            [SettingNames.AlertsEmailRecipients] = "oncall@example.com, lead@example.com",
+            [SettingNames.DetectionWebhookHealthEnabled] = "false",
+        };
+        foreach (var (k, v) in extra ?? []) settings[k] = v;
+        return TestServices.Create(azurite.ConnectionString, _time, settings,
+            services => services.AddSingleton<IConversationWindow>(_window));
+    }
+
+    private static Task<SweepResult> SweepAsync(ServiceProvider services) =>
+        services.GetRequiredService<DuplicateSweep>().RunAsync(CancellationToken.None);
+
+    private void KnowRealAndBlank()
+    {
+        _window.Conversations.Add(Samples.Real);
+        _window.Conversations.Add(Samples.Blank);
+        _elevenLabs.Conversations.Add(Samples.RealJson());
+        _elevenLabs.Conversations.Add(Samples.BlankJson());
+    }
+
+    private List<RecordedRequest> TeamsPosts => _teams.Requests.Where(r => r.Method == "POST").ToList();
+
+    private List<RecordedRequest> EmailPosts => _acs.Requests.Where(r => r.Method == "POST").ToList();
+
+    [Fact]
+    public async Task Real_plus_blank_call_sends_one_Teams_card_and_one_email_with_the_details()
+    {
+        KnowRealAndBlank();
+        await using var services = Services();
+
+        var result = await SweepAsync(services);
+
+        var group = Assert.Single(result.Duplicates);
+        Assert.Equal("twilio:CAaaaa1111bbbb2222cccc3333dddd4444", group.Key);
+        Assert.Equal(Verdict.RealPlusBlank, group.Verdict);
+
+        var teams = Assert.Single(TeamsPosts);
+        Assert.StartsWith("/workflows/triggers/manual/paths/invoke", teams.PathAndQuery);
+        var message = JsonNode.Parse(teams.Body)!;
+        Assert.Equal("message", (string?)message["type"]);
+        var attachment = Assert.Single(message["attachments"]!.AsArray())!;
+        Assert.Equal("application/vnd.microsoft.card.adaptive", (string?)attachment["contentType"]);
+        var card = attachment["content"]!;
+        Assert.Equal("1.5", (string?)card["version"]);
+        var cardText = TeamsCard.Serialize(card);
+        Assert.Contains("conv_sample_real_01", cardText);
+        Assert.Contains("conv_sample_blank_02", cardText);
+        Assert.Contains("CAaaaa1111bbbb2222cccc3333dddd4444", cardText);
+        Assert.Contains("+44******0123", cardText);
+        Assert.Contains("real + blank", cardText);
+        Assert.Contains("agent_01jx7sample0000000000000", cardText);
+        Assert.DoesNotContain("447700900123", teams.Body);
+        var urls = card["actions"]!.AsArray().Select(a => (string?)a!["url"]).ToList();
+        Assert.Equal(
+            ["https://elevenlabs.io/app/agents/history/conv_sample_blank_02", "https://elevenlabs.io/app/agents/history/conv_sample_real_01"],
+            urls);
+
+        var email = Assert.Single(EmailPosts);
+        Assert.Equal("/emails:send?api-version=2023-03-31", email.PathAndQuery);
+        Assert.StartsWith("HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=", email.Headers["Authorization"]);
+        var mail = JsonNode.Parse(email.Body)!;
+        Assert.Equal("DoNotReply@alerts.example.com", (string?)mail["senderAddress"]);
+        Assert.Equal(["oncall@example.com", "lead@example.com"], mail["recipients"]!["to"]!.AsArray().Select(t => (string?)t!["address"]));
+        var subject = (string)mail["content"]!["subject"]!;
+        Assert.Contains("2 conversations", subject);
+        var html = (string)mail["content"]!["html"]!;
+        var text = (string)mail["content"]!["plainText"]!;
+        foreach (var body in new[] { html, text })
+        {
+            Assert.Contains("conv_sample_real_01", body);
+            Assert.Contains("conv_sample_blank_02", body);
+            Assert.Contains("CAaaaa1111bbbb2222cccc3333dddd4444", body);
+            Assert.Contains("2025-11-24 15:00:00", body);
+            Assert.Contains("2025-11-24 14:59:59", body);
+            Assert.Contains("initiated", body);
+            Assert.Contains("inbound", body);
+            Assert.Contains("twilio", body);
+            Assert.DoesNotContain("447700900123", body);
+        }
+        Assert.Contains("<table", html);
+
+        // The structured log event, and no secret anywhere in the logs.
+        Assert.Contains(TestLog.Provider.Lines, l => l.Contains("Alert duplicate twilio:CAaaaa1111bbbb2222cccc3333dddd4444 generation 0002", StringComparison.Ordinal));
+        Assert.DoesNotContain(TestLog.Provider.Lines, l => l.Contains("teams-secret-sig") || l.Contains(AcsKey) || l.Contains(ElevenLabsStandIn.ApiKey) || l.Contains("447700900123"));
+
+        // A later sweep over the same window sends nothing more.
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await SweepAsync(services);
+        Assert.Single(TeamsPosts);
+        Assert.Single(EmailPosts);
+    }
+
+    [Fact]
+    public async Task Two_concurrent_sweeps_send_one_alert()
+    {
+        KnowRealAndBlank();
+        await using var first = Services();
+        await using var second = Services();
+
+        await Task.WhenAll(Task.Run(() => SweepAsync(first)), Task.Run(() => SweepAsync(second)));
+        await Task.WhenAll(Task.Run(() => SweepAsync(first)), Task.Run(() => SweepAsync(second)));
+
+        Assert.Single(TeamsPosts);
+        Assert.Single(EmailPosts);
+        var rows = await RowsAsync("twilio:CAaaaa1111bbbb2222cccc3333dddd4444");
+        var row = Assert.Single(rows);
+        Assert.Equal(ChannelState.Sent, row.GetString("teams_State"));
+        Assert.Equal(ChannelState.Sent, row.GetString("email_State"));
+        Assert.Equal(ChannelState.Sent, row.GetString("log_State"));
+    }
+
+    [Fact]
+    public async Task Failed_Teams_post_is_retried_next_sweep_and_the_email_is_not_resent()
+    {
+        KnowRealAndBlank();
+        _teamsFailuresLeft = 1;
+        await using var services = Services();
+
+        var first = await SweepAsync(services);
+        var outcome = Assert.Single(first.Alerts);
+        Assert.Contains("teams", outcome.Failed);
+        Assert.Contains("email", outcome.Sent);
+        Assert.Equal(ChannelState.Failed, Assert.Single(await RowsAsync("twilio:CAaaaa1111bbbb2222cccc3333dddd4444")).GetString("teams_State"));
+        // The failure reason is stored without the webhook URL (its signature is a secret).
+        Assert.DoesNotContain("teams-secret-sig", Assert.Single(await RowsAsync("twilio:CAaaaa1111bbbb2222cccc3333dddd4444")).GetString("teams_Error"));
+
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await SweepAsync(services);
+
+        Assert.Equal(2, TeamsPosts.Count);
+        Assert.Single(EmailPosts);
+        var row = Assert.Single(await RowsAsync("twilio:CAaaaa1111bbbb2222cccc3333dddd4444"));
+        Assert.Equal(ChannelState.Sent, row.GetString("teams_State"));
+        Assert.Equal(2, row.GetInt32("teams_Attempts"));
+
+        // Once everything went out, the alert leaves the small "open" partition.
+        Assert.Empty(await RowsAsync(AlertLedger.OpenPartition));
+    }
+
+    [Fact]
+    public async Task Sweep_that_crashed_after_the_insert_is_finished_by_the_next_one()
+    {
+        KnowRealAndBlank();
+        await using var services = Services();
+        var group = DuplicateGrouper.Group(_window.Conversations, TimeSpan.FromMinutes(2)).Single();
+        var alert = services.GetRequiredService<AlertFactory>().ForDuplicate(group, false, _time.GetUtcNow());
+        // What a crashed sweep leaves: the row, every channel pending, nothing sent.
+        await services.GetRequiredService<AlertLedger>().OpenAsync(alert.Key, alert.Generation, alert.ToJson(),
+            [("log", true), ("teams", true), ("email", true)], true, CancellationToken.None);
+
+        await SweepAsync(services);
+
+        Assert.Single(TeamsPosts);
+        Assert.Single(EmailPosts);
+    }
+
+    [Fact]
+    public async Task Blank_sibling_that_never_sent_a_webhook_is_found_by_discovery()
+    {
+        // Only the real conversation reached us; ElevenLabs also has the blank one (and an unrelated call of another agent).
+        _window.Conversations.Add(Samples.Real);
+        _elevenLabs.Conversations.Add(Samples.RealJson());
+        _elevenLabs.Conversations.Add(Samples.BlankJson());
+        var other = Samples.Variant(Samples.RealJson(), "conv_other_agent", RealStart, "CAother");
+        other["agent_id"] = "agent_other";
+        _elevenLabs.Conversations.Add(other);
+        await using var services = Services();
+
+        var result = await SweepAsync(services);
+
+        Assert.Equal(["conv_sample_blank_02"], result.Discovery.Found.Select(c => c.ConversationId));
+        Assert.Equal(1, result.Discovery.Details);
+        var group = Assert.Single(result.Duplicates);
+        Assert.Equal(Verdict.RealPlusBlank, group.Verdict);
+        var list = Assert.Single(_elevenLabs.Server.Requests, r => r.PathAndQuery.StartsWith("/v1/convai/conversations?", StringComparison.Ordinal));
+        Assert.Contains("agent_id=agent_01jx7sample0000000000000", list.PathAndQuery);
+        Assert.Contains($"call_start_after_unix={RealStart - 121}", list.PathAndQuery);
+        Assert.Contains($"call_start_before_unix={RealStart + 121}", list.PathAndQuery);
+        Assert.Single(TeamsPosts);
+        Assert.Single(EmailPosts);
+    }
+
+    [Fact]
+    public async Task Discovery_can_be_turned_off_and_is_bounded()
+    {
+        _window.Conversations.Add(Samples.Real);
+        _elevenLabs.Conversations.Add(Samples.RealJson());
+        _elevenLabs.Conversations.Add(Samples.BlankJson());
+
+        await using (var off = Services(new() { [SettingNames.DetectionDiscoveryEnabled] = "false" }))
+        {
+            var result = await SweepAsync(off);
+            Assert.Empty(result.Duplicates);
+            Assert.Empty(_elevenLabs.Server.Requests);
+        }
+
+        // Three calls far apart need three queries; the bound allows one, the oldest.
+        _window.Conversations.Add(Samples.Parse(Samples.Variant(Samples.RealJson(), "conv_b", RealStart + 600, "CAb")));
+        _window.Conversations.Add(Samples.Parse(Samples.Variant(Samples.RealJson(), "conv_c", RealStart + 1200, "CAc")));
+        _time.Advance(TimeSpan.FromMinutes(25));
+        await using var bounded = Services(new() { [SettingNames.DetectionDiscoveryMaxQueries] = "1" });
+        var bound = await SweepAsync(bounded);
+        Assert.True(bound.Discovery.Truncated);
+        Assert.Equal(1, bound.Discovery.Queries);
+        Assert.Equal(Verdict.RealPlusBlank, Assert.Single(bound.Duplicates).Verdict);
+    }
+
+    [Fact]
+    public async Task Calls_of_the_same_caller_minutes_apart_are_not_grouped()
+    {
+        // Same caller, same agent, two separate calls 10 minutes apart: with call SIDs and without.
+        _window.Conversations.Add(Samples.Real);
+        _window.Conversations.Add(Samples.Parse(Samples.Variant(Samples.RealJson(), "conv_later", RealStart + 600, "CAlater")));
+        _window.Conversations.Add(Samples.Parse(Samples.Variant(Samples.RealJson(), "conv_nosid_1", RealStart + 1200, null)));
+        _window.Conversations.Add(Samples.Parse(Samples.Variant(Samples.BlankJson(), "conv_nosid_2", RealStart + 1500, null)));
+        _time.Advance(TimeSpan.FromMinutes(30));
+        await using var services = Services(new() { [SettingNames.DetectionDiscoveryEnabled] = "false" });
+
+        var result = await SweepAsync(services);
+
+        Assert.Empty(result.Duplicates);
+        Assert.Empty(TeamsPosts);
+        Assert.Empty(EmailPosts);
+    }
+
+    [Fact]
+    public async Task Two_real_group_does_not_alert_by_default_but_does_when_configured()
+    {
+        _window.Conversations.Add(Samples.Real);
+        _window.Conversations.Add(Samples.Parse(Samples.Variant(Samples.RealJson(), "conv_transfer", RealStart + 30, "CAaaaa1111bbbb2222cccc3333dddd4444")));
+        await using (var services = Services(new() { [SettingNames.DetectionDiscoveryEnabled] = "false" }))
+        {
+            var result = await SweepAsync(services);
+            Assert.Equal(Verdict.TwoReal, Assert.Single(result.Duplicates).Verdict);
+            Assert.Empty(result.Alerts);
+            Assert.Empty(TeamsPosts);
+            Assert.Empty(EmailPosts);
+        }
+
+        await using var configured = Services(new()
+        {
+            [SettingNames.DetectionDiscoveryEnabled] = "false",
+            [SettingNames.DetectionAlertVerdicts] = "RealPlusBlank,TwoReal",
+        });
+        await SweepAsync(configured);
+        Assert.Single(TeamsPosts);
+    }
+
+    [Fact]
+    public async Task Group_that_grows_gets_one_follow_up_alert()
+    {
+        KnowRealAndBlank();
+        await using var services = Services(new() { [SettingNames.DetectionDiscoveryEnabled] = "false" });
+        await SweepAsync(services);
+
+        _window.Conversations.Add(Samples.Parse(Samples.Variant(Samples.BlankJson(), "conv_third", RealStart + 2, "CAaaaa1111bbbb2222cccc3333dddd4444")));
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await SweepAsync(services);
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await SweepAsync(services);
+
+        Assert.Equal(2, TeamsPosts.Count);
+        Assert.Equal(2, EmailPosts.Count);
+        Assert.Contains("Follow-up", JsonNode.Parse(TeamsPosts[1].Body)!.ToJsonString());
+        Assert.Contains("conv_third", TeamsPosts[1].Body);
+
+        // The window then loses a member: no new alert for the smaller view.
+        _window.Conversations.RemoveAll(c => c.ConversationId == "conv_third");
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await SweepAsync(services);
+        Assert.Equal(2, TeamsPosts.Count);
+    }
+
+    [Fact]
+    public async Task Auto_disabled_webhook_raises_one_health_alert_per_incident()
+    {
+        _elevenLabs.Webhooks = JsonNode.Parse("""
+            [{"name":"ConvoFunctions","webhook_id":"wh_feed","webhook_url":"https://convo.example/api/webhooks/elevenlabs",
+              "is_disabled":false,"is_auto_disabled":true,"created_at_unix":1763900000,"auth_type":"hmac",
+              "most_recent_failure_error_code":503,"most_recent_failure_timestamp":1763996000,"some_new_field":{"x":1}}]
+            """)!.AsArray();
+        await using var services = Services(new() { [SettingNames.DetectionWebhookHealthEnabled] = "true" });
+        await services.GetRequiredService<IWebhookHeartbeat>().RecordAsync(_time.GetUtcNow().AddMinutes(-1), CancellationToken.None);
+
+        var first = await SweepAsync(services);
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await Task.WhenAll(Task.Run(() => SweepAsync(services)), Task.Run(() => SweepAsync(services)));
+
+        Assert.Equal(WebhookHealthCheck.AutoDisabled, Assert.Single(first.WebhookProblems).Kind);
+        var teams = Assert.Single(TeamsPosts);
+        Assert.Contains("auto-disabled", teams.Body);
+        Assert.Contains("wh_feed", teams.Body);
+        Assert.Single(EmailPosts);
+
+        // Re-enabled: the incident closes; a relapse later is a new incident with its own alert.
+        _elevenLabs.Webhooks[0]!["is_auto_disabled"] = false;
+        _elevenLabs.Webhooks[0]!["most_recent_failure_timestamp"] = null;
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await SweepAsync(services);
+        _elevenLabs.Webhooks[0]!["is_auto_disabled"] = true;
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await SweepAsync(services);
+        Assert.Equal(2, TeamsPosts.Count);
+    }
+
+    [Fact]
+    public async Task Quiet_webhook_while_ElevenLabs_lists_conversations_raises_a_health_alert()
+    {
+        _elevenLabs.Conversations.Add(Samples.RealJson());
+        await using var services = Services(new() { [SettingNames.DetectionWebhookHealthEnabled] = "true" });
+        await services.GetRequiredService<IWebhookHeartbeat>().RecordAsync(_time.GetUtcNow().AddHours(-3), CancellationToken.None);
+
+        var result = await SweepAsync(services);
+
+        Assert.Equal(WebhookHealthCheck.Quiet, Assert.Single(result.WebhookProblems).Kind);
+        Assert.Contains("No ElevenLabs webhooks are arriving", Assert.Single(TeamsPosts).Body);
+    }
+
+    [Fact]
+    public async Task Email_uses_an_Entra_token_when_no_access_key_is_set()
+    {
+        KnowRealAndBlank();
+        // Replace the credential seam with a fixed token.
+        var provider = TestServices.Create(azurite.ConnectionString, _time, new Dictionary<string, string?>
+        {
+            [SettingNames.ElevenLabsApiKey] = ElevenLabsStandIn.ApiKey,
+            [SettingNames.ElevenLabsBaseUrl] = _elevenLabs.Server.BaseAddress.ToString(),
+            [SettingNames.AlertsEmailEndpoint] = _acs.BaseAddress.ToString(),
+            [SettingNames.AlertsEmailSender] = "DoNotReply@alerts.example.com",
+            [SettingNames.AlertsEmailRecipients] = "oncall@example.com",
+            [SettingNames.DetectionWebhookHealthEnabled] = "false",
+        }, s =>
+        {
+            s.AddSingleton<IConversationWindow>(_window);
+            s.AddSingleton(new AcsCredential(new FixedTokenCredential()));
+        });
+        await using (provider) await SweepAsync(provider);
+
+        var email = Assert.Single(EmailPosts);
+        Assert.Equal("Bearer entra-test-token", email.Headers["Authorization"]);
+        Assert.Empty(TeamsPosts);
+    }
+
+    private sealed class FixedTokenCredential : Azure.Core.TokenCredential
+    {
+        public override Azure.Core.AccessToken GetToken(Azure.Core.TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+            requestContext.Scopes.SequenceEqual([AcsCredential.Scope]) ? new("entra-test-token", DateTimeOffset.MaxValue) : throw new InvalidOperationException("wrong scope");
+
+        public override ValueTask<Azure.Core.AccessToken> GetTokenAsync(Azure.Core.TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+            new(GetToken(requestContext, cancellationToken));
+    }
+
+    private async Task<List<TableEntity>> RowsAsync(string partitionKey)
+    {
+        var rows = new List<TableEntity>();
+        await foreach (var e in azurite.Storage.Table(StorageNames.AlertsTable).QueryAsync<TableEntity>(e => e.PartitionKey == partitionKey)) rows.Add(e);
+        return rows;
+    }
+
+    // The loopback ACS checks the HMAC exactly as documented: a wrong string-to-sign answers 401.
+    private static bool VerifyHmac(RecordedRequest request)
+    {
+        if (!request.Headers.TryGetValue("Authorization", out var auth) || !auth.StartsWith("HMAC-SHA256 ", StringComparison.Ordinal)) return false;
+        var hash = Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(request.Body)));
+        if (request.Headers["x-ms-content-sha256"] != hash) return false;
+        var toSign = $"POST\n{request.PathAndQuery}\n{request.Headers["x-ms-date"]};{request.Headers["Host"]};{hash}";
+        var signature = Convert.ToBase64String(HMACSHA256.HashData(Convert.FromBase64String(AcsKey), Encoding.UTF8.GetBytes(toSign)));
+        return auth == $"HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature={signature}";
+    }
+}

@@ -1,0 +1,130 @@
+using ConvoFunctions.Alerts;
+using ConvoFunctions.Detection;
+
+namespace ConvoFunctions.Tests.Detection;
+
+/// <summary>The pure parts: parsing, classification, grouping, verdicts, masking.</summary>
+public sealed class GroupingTests
+{
+    private static readonly TimeSpan Gap = TimeSpan.FromMinutes(2);
+
+    [Fact]
+    public void Fixtures_parse_and_classify()
+    {
+        var real = Samples.Real;
+        var blank = Samples.Blank;
+        Assert.Equal("twilio:CAaaaa1111bbbb2222cccc3333dddd4444", real.CallKey);
+        Assert.Equal(real.CallKey, blank.CallKey);
+        Assert.Equal("+447700900123", real.Caller);
+        Assert.Equal("inbound", real.Direction);
+        Assert.Equal(10, real.MessageCount);
+        Assert.Equal(142, real.DurationSecs);
+        Assert.False(real.IsBlank);
+        Assert.True(blank.IsBlank);
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1763996399), blank.StartTime);
+    }
+
+    [Theory]
+    [InlineData("initiated", 0, false, 0, true)]
+    [InlineData("failed", 3, false, 0, true)]
+    [InlineData("done", 0, false, 0, true)]
+    [InlineData("done", 12, false, 0, false)]
+    [InlineData("done", 0, true, 0, false)]
+    [InlineData("initiated", 0, false, 1, false)]
+    public void Blank_rule(string status, int duration, bool hasAudio, int messages, bool blank)
+    {
+        var c = Samples.Real with { Status = status, DurationSecs = duration, HasAudio = hasAudio, MessageCount = messages };
+        Assert.Equal(blank, c.IsBlank);
+    }
+
+    [Fact]
+    public void Same_call_key_groups_and_gets_the_verdict()
+    {
+        var groups = DuplicateGrouper.Group([Samples.Real, Samples.Blank], Gap);
+        var group = Assert.Single(groups);
+        Assert.False(group.IsFuzzy);
+        Assert.Equal(["conv_sample_blank_02", "conv_sample_real_01"], group.Conversations.Select(c => c.ConversationId));
+        Assert.Equal(Verdict.RealPlusBlank, group.Verdict);
+        Assert.Equal(Verdict.TwoReal, Verdicts.Of([Samples.Real, Samples.Real with { ConversationId = "x" }]));
+        Assert.Equal(Verdict.AllBlank, Verdicts.Of([Samples.Blank, Samples.Blank with { ConversationId = "x" }]));
+        Assert.Equal(Verdict.Single, Verdicts.Of([Samples.Real]));
+    }
+
+    [Fact]
+    public void Keyless_conversations_group_by_agent_caller_and_gap_only()
+    {
+        var a = Samples.Real with { CallKey = null, CallSid = null };
+        var b = Samples.Blank with { CallKey = null, CallSid = null };
+        var later = a with { ConversationId = "later", StartTime = a.StartTime.AddMinutes(5) };
+        var otherCaller = b with { ConversationId = "other-caller", Caller = "+447700900999" };
+        var otherAgent = b with { ConversationId = "other-agent", AgentId = "agent_other" };
+
+        var groups = DuplicateGrouper.Group([a, b, later, otherCaller, otherAgent], Gap);
+
+        var pair = Assert.Single(groups, g => g.IsDuplicate);
+        Assert.True(pair.IsFuzzy);
+        Assert.Equal(["conv_sample_blank_02", "conv_sample_real_01"], pair.Conversations.Select(c => c.ConversationId));
+        Assert.StartsWith("fuzzy:agent_01jx7sample0000000000000:", pair.Key);
+        Assert.DoesNotContain("447700900123", pair.Key);
+        Assert.Equal(5, groups.Sum(g => g.Conversations.Count));
+    }
+
+    [Fact]
+    public void Keyless_blank_joins_the_keyed_call_it_started_next_to()
+    {
+        var blank = Samples.Blank with { CallKey = null, CallSid = null };
+        var group = Assert.Single(DuplicateGrouper.Group([Samples.Real, blank], Gap));
+        Assert.Equal("twilio:CAaaaa1111bbbb2222cccc3333dddd4444", group.Key);
+        Assert.Equal(2, group.Conversations.Count);
+    }
+
+    [Fact]
+    public void Different_calls_of_one_caller_minutes_apart_stay_apart()
+    {
+        var second = Samples.Real with { ConversationId = "second", CallSid = "CAsecond", CallKey = "twilio:CAsecond", StartTime = Samples.Real.StartTime.AddMinutes(3) };
+        var groups = DuplicateGrouper.Group([Samples.Real, second], Gap);
+        Assert.Equal(2, groups.Count);
+        Assert.All(groups, g => Assert.False(g.IsDuplicate));
+    }
+
+    [Fact]
+    public void Discovery_ranges_merge_per_agent()
+    {
+        var t = Samples.Real.StartTime;
+        var ranges = SiblingDiscovery.MergedRanges(
+            [Samples.Real, Samples.Real with { StartTime = t.AddSeconds(30) }, Samples.Real with { StartTime = t.AddMinutes(30) }, Samples.Real with { AgentId = "b" }],
+            Gap);
+        Assert.Equal(3, ranges.Count);
+        Assert.Contains(ranges, r => r.AgentId == Samples.Real.AgentId && r.From == t.AddSeconds(-121) && r.To == t.AddSeconds(151));
+    }
+
+    [Theory]
+    [InlineData("+447700900123", "+44******0123")]
+    [InlineData("+442079460123", "+44******0123")]
+    [InlineData("07700 900123", "*******0123")]
+    [InlineData("123", "***")]
+    [InlineData(null, "unknown")]
+    public void Caller_mask_keeps_plus_country_and_last_four(string? number, string masked) =>
+        Assert.Equal(masked, CallerMask.Mask(number));
+
+    [Theory]
+    [InlineData("RealPlusBlank", true)]
+    [InlineData("real+blank, two-real", true)]
+    [InlineData("AllBlank;TwoReal", true)]
+    [InlineData("sometimes", false)]
+    public void Verdict_lists_parse(string text, bool ok) => Assert.Equal(ok, Verdicts.TryParseList(text, out _));
+
+    [Fact]
+    public void Options_defaults_match_the_issue()
+    {
+        var o = new DetectionOptions();
+        Assert.Equal("0 */5 * * * *", o.Schedule);
+        Assert.Equal(TimeSpan.FromHours(1), o.LookBack);
+        Assert.Equal(TimeSpan.FromMinutes(2), o.SettleDelay);
+        Assert.Equal(TimeSpan.FromMinutes(2), o.FuzzyGap);
+        Assert.Equal([Verdict.RealPlusBlank], o.AlertingVerdicts);
+        Assert.True(o.DiscoveryEnabled);
+        Assert.True(DetectionOptions.TryParseSchedule("*/10 * * * * *", out _));
+        Assert.False(DetectionOptions.TryParseSchedule("*/5 * * * *x", out _));
+    }
+}
