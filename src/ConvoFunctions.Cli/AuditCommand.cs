@@ -1,3 +1,4 @@
+using ConvoFunctions.Privacy;
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
@@ -69,6 +70,7 @@ internal static class AuditCommand
         var services = new ServiceCollection();
         services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning).AddFilter("System.Net.Http", LogLevel.Warning));
         services.AddSingleton<IOptions<ElevenLabsOptions>>(Options.Create(elevenLabs));
+        services.AddElevenLabsClient();
         services.AddConversationDirectory();
         await using var provider = services.BuildServiceProvider();
         var directory = provider.GetRequiredService<IConversationDirectory>();
@@ -129,7 +131,7 @@ internal static class AuditCommand
                         call_key = g.IsFuzzy ? null : g.Key,
                         verdict = g.Verdict.Describe(),
                         agent_id = g.First.AgentId,
-                        caller = CallerMask.Mask(g.Any(c => c.Caller)),
+                        caller = PhoneMask.Mask(g.Any(c => c.Caller), "unknown"),
                         conversations = g.Conversations.Select(c => new
                         {
                             conversation_id = c.ConversationId,
@@ -152,7 +154,7 @@ internal static class AuditCommand
                 {
                     sb.AppendLine(string.Join(",", new[]
                     {
-                        g.IsFuzzy ? "" : g.Key, g.Verdict.Describe(), g.First.AgentId, CallerMask.Mask(g.Any(x => x.Caller)), c.ConversationId,
+                        g.IsFuzzy ? "" : g.Key, g.Verdict.Describe(), g.First.AgentId, PhoneMask.Mask(g.Any(x => x.Caller), "unknown"), c.ConversationId,
                         c.StartTime.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), c.Status,
                         c.DurationSecs.ToString(CultureInfo.InvariantCulture), c.HasAudio ? "true" : "false",
                         c.MessageCount.ToString(CultureInfo.InvariantCulture), c.IsBlank ? "true" : "false",
@@ -167,7 +169,7 @@ internal static class AuditCommand
                 }
                 foreach (var g in result.Duplicates)
                 {
-                    sb.AppendLine($"{(g.IsFuzzy ? "(no call SID)" : g.Key)}  {g.Verdict.Describe()}  agent {g.First.AgentId}  caller {CallerMask.Mask(g.Any(c => c.Caller))}");
+                    sb.AppendLine($"{(g.IsFuzzy ? "(no call SID)" : g.Key)}  {g.Verdict.Describe()}  agent {g.First.AgentId}  caller {PhoneMask.Mask(g.Any(c => c.Caller), "unknown")}");
                     foreach (var c in g.Conversations)
                     {
                         sb.AppendLine(string.Format(CultureInfo.InvariantCulture, "  {0,-32} {1:yyyy-MM-dd HH:mm:ss}  {2,-10} {3,5} s  audio {4,-5}  msgs {5,3}  {6}",

@@ -1,3 +1,4 @@
+using ConvoFunctions.Privacy;
 using System.Globalization;
 using ConvoFunctions.Detection;
 using Microsoft.Extensions.Options;
@@ -10,7 +11,7 @@ internal sealed class AlertFactory(IOptions<AlertOptions> options)
     public Alert ForDuplicate(DuplicateGroup group, bool followUp, DateTimeOffset now)
     {
         var settings = options.Value;
-        var caller = CallerMask.Mask(group.Any(c => c.Caller));
+        var caller = PhoneMask.Mask(group.Any(c => c.Caller), "unknown");
         var verdict = group.Verdict;
         var conversations = group.Conversations.Select(c => new AlertConversation(
             c.ConversationId, c.Status, c.IsBlank, c.StartTime, c.DurationSecs, c.HasAudio, c.MessageCount,

@@ -141,6 +141,14 @@ internal sealed class ActivityRow : ITableEntity
     public bool IsBlank { get; set; }
     public string? Source { get; set; }
 
+    // What detection shows and classifies by, so a sweep reads only the window's partitions, no row per conversation.
+    public int? DurationSeconds { get; set; }
+    public int? MessageCount { get; set; }
+    public bool? HasAudio { get; set; }
+    public string? TerminationReason { get; set; }
+    public string? Provider { get; set; }
+    public string? CallSid { get; set; }
+
     public static ActivityRow From(ConversationFacts facts, DateTimeOffset activityTime) => new()
     {
         PartitionKey = ActivityBuckets.For(activityTime),
@@ -153,6 +161,12 @@ internal sealed class ActivityRow : ITableEntity
         Status = facts.Status,
         IsBlank = facts.IsBlank,
         Source = facts.Source,
+        DurationSeconds = facts.DurationSeconds,
+        MessageCount = facts.MessageCount,
+        HasAudio = facts.HasAudio,
+        TerminationReason = facts.TerminationReason,
+        Provider = facts.Provider,
+        CallSid = facts.CallSid ?? facts.SipCallId,
     };
 }
 

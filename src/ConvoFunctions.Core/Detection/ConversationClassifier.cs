@@ -1,16 +1,19 @@
 namespace ConvoFunctions.Detection;
 
-/// <summary>Real or blank, from the fields alone.</summary>
+/// <summary>Real or blank, from the fields alone: the one rule enrichment stores and detection groups by.</summary>
 internal static class ConversationClassifier
 {
-    private static readonly HashSet<string> NeverStartedStatuses = new(StringComparer.OrdinalIgnoreCase) { "initiated", "failed" };
-
     /// <summary>
-    /// Blank: no transcript and no audio, and either it never got past <c>initiated</c>/<c>failed</c> or it lasted
-    /// zero seconds. A silent call that still recorded audio, or any call with one transcript message, is real.
+    /// Blank, the record ElevenLabs support asks about: it never got past <c>initiated</c>/<c>failed</c>, has no
+    /// transcript message, no audio and no duration. Any one sign of a conversation having happened makes it real.
     /// </summary>
+    public static bool IsBlank(string? status, int messageCount, bool? hasAudio, int durationSeconds) =>
+        status is not null
+        && (status.Equals("initiated", StringComparison.OrdinalIgnoreCase) || status.Equals("failed", StringComparison.OrdinalIgnoreCase))
+        && messageCount == 0
+        && hasAudio != true
+        && durationSeconds <= 0;
+
     public static bool IsBlank(ObservedConversation conversation) =>
-        conversation.MessageCount == 0
-        && !conversation.HasAudio
-        && (NeverStartedStatuses.Contains(conversation.Status) || conversation.DurationSecs <= 0);
+        IsBlank(conversation.Status, conversation.MessageCount, conversation.HasAudio, conversation.DurationSecs);
 }

@@ -38,18 +38,20 @@ internal static class DetectionServiceCollectionExtensions
         services.TryAddSingleton<AlertFactory>();
         services.TryAddTransient<AlertDispatcher>();
         services.TryAddSingleton<IWebhookHeartbeat, TableWebhookHeartbeat>();
-        services.TryAddSingleton<IConversationWindow, PendingConversationWindow>();
+        services.TryAddSingleton<IConversationWindow, TableConversationWindow>();
         services.TryAddTransient<SiblingDiscovery>();
         services.TryAddTransient<WebhookHealthCheck>();
         services.TryAddTransient<DuplicateSweep>();
         return services;
     }
 
-    /// <summary>The ElevenLabs list/detail/webhooks client alone (also used by <c>convo audit</c>, without Azure).</summary>
+    /// <summary>
+    /// The list/detail/webhooks view of the API over the typed <see cref="ElevenLabs.ElevenLabsClient"/>, which the
+    /// caller registers once (<c>AddElevenLabsClient</c>); <c>convo audit</c> uses both without any Azure.
+    /// </summary>
     public static IServiceCollection AddConversationDirectory(this IServiceCollection services)
     {
-        services.AddHttpClient<IConversationDirectory, ElevenLabsDirectoryClient>()
-            .AddStandardResilienceHandler(o => o.Retry.Delay = TimeSpan.FromMilliseconds(500));
+        services.TryAddTransient<IConversationDirectory, ElevenLabsDirectoryClient>();
         return services;
     }
 }

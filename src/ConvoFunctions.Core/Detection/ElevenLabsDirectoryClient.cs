@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Net;
 using System.Text.Json;
 using ConvoFunctions.ElevenLabs;
 using Microsoft.Extensions.Options;
@@ -7,57 +5,68 @@ using Microsoft.Extensions.Options;
 namespace ConvoFunctions.Detection;
 
 /// <summary>
-/// The few ElevenLabs API calls detection makes, as a typed <see cref="HttpClient"/> (resilience from the factory).
-/// The API key goes in the <c>xi-api-key</c> header only; it never appears in an exception or a log line.
+/// What detection asks of the ElevenLabs API, through the shared typed <see cref="ElevenLabsClient"/> (same key,
+/// resilience and parsing as enrichment) and behind the same concurrency gate, since live calls share the workspace.
 /// </summary>
-internal sealed class ElevenLabsDirectoryClient(HttpClient http, IOptions<ElevenLabsOptions> options) : IConversationDirectory
+internal sealed class ElevenLabsDirectoryClient(
+    ElevenLabsClient client,
+    ElevenLabsConcurrencyGate gate,
+    IOptions<ElevenLabsOptions> options) : IConversationDirectory
 {
     public const int MaxPageSize = 100;
 
-    public bool IsConfigured => !string.IsNullOrWhiteSpace(options.Value.ApiKey);
+    public bool IsConfigured => options.Value.HasApiKey;
 
     public async Task<ConversationPage> ListConversationsAsync(ConversationQuery query, string? cursor, CancellationToken cancellationToken)
     {
-        var parameters = new List<string> { $"page_size={Math.Clamp(query.PageSize, 1, MaxPageSize)}" };
-        if (!string.IsNullOrEmpty(query.AgentId)) parameters.Add($"agent_id={Uri.EscapeDataString(query.AgentId)}");
-        if (query.StartAfter is { } after) parameters.Add($"call_start_after_unix={after.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)}");
-        if (query.StartBefore is { } before) parameters.Add($"call_start_before_unix={before.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)}");
-        if (!string.IsNullOrEmpty(cursor)) parameters.Add($"cursor={Uri.EscapeDataString(cursor)}");
-
-        using var document = await GetAsync("v1/convai/conversations?" + string.Join('&', parameters), allowNotFound: false, cancellationToken);
-        return ElevenLabsJson.ParsePage(document!.RootElement);
+        var list = await gate.RunAsync(ct => client.ListConversationsAsync(new ConversationListQuery(
+            query.AgentId, cursor, Math.Clamp(query.PageSize, 1, MaxPageSize), query.StartAfter, query.StartBefore), ct), cancellationToken);
+        var items = (list.Conversations ?? [])
+            .Where(c => !string.IsNullOrEmpty(c.ConversationId))
+            .Select(c => new ConversationSummary(
+                c.ConversationId!,
+                c.AgentId,
+                c.StartTimeUnixSecs is { } s ? DateTimeOffset.FromUnixTimeSeconds(s) : DateTimeOffset.MinValue,
+                (int)Math.Round(c.CallDurationSecs ?? 0),
+                c.MessageCount ?? 0,
+                c.Status,
+                c.Direction))
+            .ToList();
+        return new ConversationPage(items, list.HasMore ?? false, list.NextCursor);
     }
 
     public async Task<ObservedConversation?> GetConversationAsync(string conversationId, CancellationToken cancellationToken)
     {
-        using var document = await GetAsync($"v1/convai/conversations/{Uri.EscapeDataString(conversationId)}", allowNotFound: true, cancellationToken);
-        return document is null ? null : ElevenLabsJson.ParseConversation(document.RootElement);
+        var conversation = await gate.RunAsync(ct => client.GetConversationAsync(conversationId, ct), cancellationToken);
+        return conversation is null ? null : ObservedConversation.FromApi(conversation, conversationId);
     }
 
     public async Task<IReadOnlyList<WorkspaceWebhook>> ListWebhooksAsync(CancellationToken cancellationToken)
     {
-        using var document = await GetAsync("v1/workspace/webhooks", allowNotFound: false, cancellationToken);
-        return ElevenLabsJson.ParseWebhooks(document!.RootElement);
+        using var document = await gate.RunAsync(ct => client.GetJsonAsync("v1/workspace/webhooks", ct), cancellationToken);
+        var result = new List<WorkspaceWebhook>();
+        if (!document.RootElement.TryGetProperty("webhooks", out var list) || list.ValueKind != JsonValueKind.Array) return result;
+        foreach (var item in list.EnumerateArray())
+        {
+            var webhook = item.Deserialize<WorkspaceWebhookDto>(ElevenLabs.ElevenLabsJson.Options);
+            if (webhook?.WebhookId is not { Length: > 0 } id) continue;
+            result.Add(new WorkspaceWebhook(
+                id, webhook.Name, webhook.WebhookUrl, webhook.IsDisabled ?? false, webhook.IsAutoDisabled ?? false,
+                webhook.MostRecentFailureErrorCode,
+                webhook.MostRecentFailureTimestamp is { } ts ? DateTimeOffset.FromUnixTimeSeconds(ts) : null));
+        }
+        return result;
     }
 
-    private async Task<JsonDocument?> GetAsync(string relative, bool allowNotFound, CancellationToken cancellationToken)
+    /// <summary>An item of <c>GET /v1/workspace/webhooks</c>; unknown fields are ignored, missing ones are null.</summary>
+    private sealed record WorkspaceWebhookDto
     {
-        var settings = options.Value;
-        var baseUrl = settings.BaseUrl.ToString().TrimEnd('/') + "/";
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(baseUrl), relative));
-        if (!string.IsNullOrEmpty(settings.ApiKey)) request.Headers.TryAddWithoutValidation("xi-api-key", settings.ApiKey);
-        request.Headers.Accept.ParseAdd("application/json");
-
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-        if (allowNotFound && response.StatusCode == HttpStatusCode.NotFound) return null;
-        if (!response.IsSuccessStatusCode)
-        {
-            // The path only: query values are ids and times, the key is a header.
-            throw new HttpRequestException(
-                $"ElevenLabs GET {request.RequestUri!.AbsolutePath} answered {(int)response.StatusCode} {response.ReasonPhrase}.",
-                null, response.StatusCode);
-        }
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        return await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken);
+        [System.Text.Json.Serialization.JsonPropertyName("webhook_id")] public string? WebhookId { get; init; }
+        [System.Text.Json.Serialization.JsonPropertyName("name")] public string? Name { get; init; }
+        [System.Text.Json.Serialization.JsonPropertyName("webhook_url")] public string? WebhookUrl { get; init; }
+        [System.Text.Json.Serialization.JsonPropertyName("is_disabled")] public bool? IsDisabled { get; init; }
+        [System.Text.Json.Serialization.JsonPropertyName("is_auto_disabled")] public bool? IsAutoDisabled { get; init; }
+        [System.Text.Json.Serialization.JsonPropertyName("most_recent_failure_error_code")] public int? MostRecentFailureErrorCode { get; init; }
+        [System.Text.Json.Serialization.JsonPropertyName("most_recent_failure_timestamp")] public long? MostRecentFailureTimestamp { get; init; }
     }
 }

@@ -10,7 +10,7 @@ internal interface IWebhookHeartbeat
 {
     Task<DateTimeOffset?> LastReceivedAsync(CancellationToken cancellationToken);
 
-    /// <summary>Called by ingest for every accepted webhook; keeps the newest time.</summary>
+    /// <summary>Called by enrichment for every webhook event it takes (its arrival time); keeps the newest time.</summary>
     Task RecordAsync(DateTimeOffset receivedAt, CancellationToken cancellationToken);
 }
 

@@ -65,15 +65,10 @@ internal sealed record ConversationFacts
     public DateTimeOffset? ActivityTime => StartTime ?? EventTime;
 
     /// <summary>
-    /// The one blank rule: a record with nothing in it. Status <c>initiated</c> or <c>failed</c>, no transcript
+    /// The blank rule (<see cref="Detection.ConversationClassifier"/>): status <c>initiated</c> or <c>failed</c>, no transcript
     /// messages, no audio, and a zero or absent duration. Only conversations the API (or webhook) described qualify.
     /// </summary>
-    public bool IsBlank =>
-        Status is { } status
-        && (status.Equals("initiated", StringComparison.OrdinalIgnoreCase) || status.Equals("failed", StringComparison.OrdinalIgnoreCase))
-        && (MessageCount ?? 0) == 0
-        && HasAudio != true
-        && (DurationSeconds ?? 0) == 0;
+    public bool IsBlank => Detection.ConversationClassifier.IsBlank(Status, MessageCount ?? 0, HasAudio, DurationSeconds ?? 0);
 
     public static ConversationFacts FromConversation(ConversationDto conversation, string fallbackConversationId, string source, DateTimeOffset? eventTime)
     {

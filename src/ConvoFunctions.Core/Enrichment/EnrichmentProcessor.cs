@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using ConvoFunctions.Correlation;
+using ConvoFunctions.Detection;
 using ConvoFunctions.ElevenLabs;
 using ConvoFunctions.Privacy;
 using ConvoFunctions.Storage;
@@ -43,6 +44,7 @@ internal sealed partial class EnrichmentProcessor(
     WebhookStore store,
     CorrelationRepository repository,
     PoisonQueue poison,
+    IWebhookHeartbeat heartbeat,
     ILogger<EnrichmentProcessor> logger)
 {
     /// <summary>One delivery of a queue message, as the queue trigger hands it over.</summary>
@@ -64,14 +66,16 @@ internal sealed partial class EnrichmentProcessor(
 
         try
         {
-            return await ProcessAsync(message, cancellationToken);
+            var outcome = await ProcessAsync(message, cancellationToken);
+            await RecordHeartbeatAsync(message, cancellationToken);
+            return outcome;
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             var last = dequeueCount >= QueueSettings.MaxDequeueCount;
             if (ex is ElevenLabsApiException { IsAuthFailure: true } auth)
             {
-                LogAuthFailure((int)auth.StatusCode, message.ConversationId, Configuration.SettingNames.ElevenLabsApiKey, dequeueCount, QueueSettings.MaxDequeueCount);
+                LogAuthFailure((int)(auth.StatusCode ?? 0), message.ConversationId, Configuration.SettingNames.ElevenLabsApiKey, dequeueCount, QueueSettings.MaxDequeueCount);
             }
             else
             {
@@ -82,6 +86,22 @@ internal sealed partial class EnrichmentProcessor(
             await poison.SendAsync(text, ex, dequeueCount, cancellationToken);
             LogPoisoned(message.Type, message.ConversationId, dequeueCount, PoisonQueue.Reason(ex));
             return EnrichmentOutcome.Poisoned;
+        }
+    }
+
+    /// <summary>
+    /// The webhook health check's "last webhook arrived" time. Kept here, off the ingest request path; losing one
+    /// beat is harmless (the next event writes a newer one), so its failure never fails the message.
+    /// </summary>
+    private async Task RecordHeartbeatAsync(WebhookEventMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await heartbeat.RecordAsync(message.ReceivedAt, cancellationToken);
+        }
+        catch (Exception ex) when (ex is Azure.RequestFailedException or HttpRequestException)
+        {
+            LogHeartbeatFailed(message.ConversationId, ex.GetType().Name);
         }
     }
 
@@ -177,6 +197,9 @@ internal sealed partial class EnrichmentProcessor(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Conversation {conversation_id} enriched from {source}: status {status}, blank {is_blank}, call {call_key} (call_sid {call_sid}, counterpart {counterpart})")]
     private partial void LogEnriched(string conversation_id, string? call_sid, string? call_key, string? status, bool is_blank, string source, string counterpart);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording the webhook heartbeat failed for conversation {conversation_id} ({error_type})")]
+    private partial void LogHeartbeatFailed(string? conversation_id, string error_type);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Conversation {conversation_id} not found at the ElevenLabs API (404); recorded as not found")]
     private partial void LogNotFound(string conversation_id);

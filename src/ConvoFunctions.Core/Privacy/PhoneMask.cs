@@ -1,18 +1,22 @@
 namespace ConvoFunctions.Privacy;
 
 /// <summary>
-/// Phone numbers in logs and alerts: the country prefix and last four digits stay, the rest is starred
-/// (<c>+447700900123</c> becomes <c>+44******0123</c>), enough to tell calls apart without logging who called.
+/// Phone numbers in logs and alerts: the last four digits stay, and for a long international number the "+" and
+/// two leading digits (<c>+447700900123</c> becomes <c>+44******0123</c>) — enough to tell calls apart without
+/// showing who called. Only digits are counted, so formatting (spaces, dashes) never leaks extra digits.
 /// </summary>
 internal static class PhoneMask
 {
-    public static string Mask(string? number)
+    /// <param name="number">The number as received.</param>
+    /// <param name="missing">What to show when there is no number (alerts say "unknown"; logs leave it empty).</param>
+    public static string Mask(string? number, string missing = "")
     {
-        if (string.IsNullOrWhiteSpace(number)) return "";
-        var value = number.Trim();
-        if (value.Length <= 4) return new string('*', value.Length);
-        var head = value.StartsWith('+') ? 3 : 2;
-        if (value.Length - 4 <= head) head = Math.Max(0, value.Length - 4 - 2);
-        return string.Concat(value.AsSpan(0, head), new string('*', value.Length - head - 4), value.AsSpan(value.Length - 4));
+        if (string.IsNullOrWhiteSpace(number)) return missing;
+        var digits = number.Where(char.IsDigit).ToArray();
+        if (digits.Length == 0) return missing;
+        var plus = number.TrimStart().StartsWith('+') ? "+" : "";
+        if (digits.Length <= 4) return plus + new string('*', digits.Length);
+        var keepHead = plus.Length == 1 && digits.Length >= 10 ? 2 : 0;
+        return plus + new string(digits, 0, keepHead) + new string('*', digits.Length - keepHead - 4) + new string(digits, digits.Length - 4, 4);
     }
 }

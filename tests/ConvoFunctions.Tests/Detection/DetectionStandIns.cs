@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ConvoFunctions.Detection;
+using ConvoFunctions.ElevenLabs;
 using ConvoFunctions.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 
@@ -31,8 +32,9 @@ internal static class Samples
 
     public static JsonObject BlankJson() => JsonNode.Parse(Fixtures.Text(Fixtures.ConversationBlank))!.AsObject();
 
-    public static ObservedConversation Parse(JsonObject json) =>
-        ElevenLabsJson.ParseConversation(JsonDocument.Parse(json.ToJsonString()).RootElement)!;
+    public static ObservedConversation Parse(JsonObject json) => ObservedConversation.FromApi(
+        JsonSerializer.Deserialize<ConversationDto>(json.ToJsonString(), ElevenLabs.ElevenLabsJson.Options)!,
+        (string)json["conversation_id"]!);
 
     public static ObservedConversation Real => Parse(RealJson());
 

@@ -1,3 +1,4 @@
+using ConvoFunctions.Privacy;
 using ConvoFunctions.Alerts;
 using ConvoFunctions.Detection;
 
@@ -26,8 +27,9 @@ public sealed class GroupingTests
 
     [Theory]
     [InlineData("initiated", 0, false, 0, true)]
-    [InlineData("failed", 3, false, 0, true)]
-    [InlineData("done", 0, false, 0, true)]
+    [InlineData("failed", 0, false, 0, true)]
+    [InlineData("failed", 3, false, 0, false)] // it lasted: not the empty record support asks about
+    [InlineData("done", 0, false, 0, false)] // it finished normally
     [InlineData("done", 12, false, 0, false)]
     [InlineData("done", 0, true, 0, false)]
     [InlineData("initiated", 0, false, 1, false)]
@@ -105,7 +107,7 @@ public sealed class GroupingTests
     [InlineData("123", "***")]
     [InlineData(null, "unknown")]
     public void Caller_mask_keeps_plus_country_and_last_four(string? number, string masked) =>
-        Assert.Equal(masked, CallerMask.Mask(number));
+        Assert.Equal(masked, PhoneMask.Mask(number, "unknown"));
 
     [Theory]
     [InlineData("RealPlusBlank", true)]

@@ -47,7 +47,7 @@ public sealed class CallKeyTests
     [Theory]
     [InlineData("+447700900123", "+44******0123")]
     [InlineData("+14155550100", "+14*****0100")]
-    [InlineData("02079460000", "02*****0000")]
+    [InlineData("02079460000", "*******0000")]
     [InlineData("12345", "*2345")]
     [InlineData("123", "***")]
     [InlineData(null, "")]
