@@ -1,10 +1,19 @@
 using BenchmarkDotNet.Running;
 using ConvoFunctions.Benchmarks;
 
-// `ingest-memory [MB]` is a bounded script (one ingest against Azurite); anything else goes to BenchmarkDotNet.
-if (args is ["ingest-memory", ..])
+// Bounded scripts (no BenchmarkDotNet):
+//   ingest-memory [MB]     one large audio ingest against Azurite, peak memory growth
+//   sweep [runs]           duplicate sweep with 1,000 vs 100,000 historical activity rows (two Azurites), medians and ratio
+//   alert-samples [folder] the sample Teams message and email of a duplicate alert, written to docs/ (or folder)
+// Anything else goes to BenchmarkDotNet.
+switch (args)
 {
-    return await IngestMemory.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 25);
+    case ["ingest-memory", ..]:
+        return await IngestMemory.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 25);
+    case ["sweep", ..]:
+        return await SweepScaling.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 31);
+    case ["alert-samples", ..]:
+        return AlertSamples.Run(args.Length > 1 ? args[1] : null);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(SignatureBenchmarks).Assembly).Run(args);

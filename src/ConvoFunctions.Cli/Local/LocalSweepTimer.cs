@@ -23,7 +23,15 @@ internal sealed partial class LocalSweepTimer(IServiceProvider services, IOption
             var now = time.GetUtcNow();
             var next = schedule.GetNextOccurrence(now, TimeZoneInfo.Utc);
             if (next is null) return;
-            await Task.Delay(next.Value - now, time, stoppingToken);
+            try
+            {
+                await Task.Delay(next.Value - now, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // Shutting down between sweeps is the normal way out, not a failure of the host.
+                return;
+            }
             try
             {
                 using var scope = services.CreateScope();

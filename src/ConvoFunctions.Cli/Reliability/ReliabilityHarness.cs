@@ -5,10 +5,12 @@ using ConvoFunctions.App;
 using ConvoFunctions.Cli.Local;
 using ConvoFunctions.Configuration;
 using ConvoFunctions.Correlation;
+using ConvoFunctions.Detection;
 using ConvoFunctions.Storage;
 using ConvoFunctions.Webhooks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace ConvoFunctions.Cli.Reliability;
@@ -35,7 +37,9 @@ internal sealed class ReliabilityHarness(ReliabilityOptions options, TextWriter 
         {
             var scenario = Scenario.Create(options, DateTimeOffset.UtcNow);
             await using var api = await StandInElevenLabs.StartAsync(scenario, options);
-            await using var app = LocalFunctionsHost.Build(Settings(api.BaseAddress), azurite.ConnectionString,
+            await using var teams = await StandInReceiver.StartAsync(options.AlertChannelFailureShare, options.Seed);
+            await using var email = await StandInReceiver.StartAsync(options.AlertChannelFailureShare, options.Seed + 1);
+            await using var app = LocalFunctionsHost.Build(Settings(api.BaseAddress, teams.BaseAddress, email.BaseAddress), azurite.ConnectionString,
                 new Uri("http://127.0.0.1:0"), LogLevel.Critical);
             await LocalFunctionsHost.EnsureStorageAsync(app, deadline.Token);
             await app.StartAsync(deadline.Token);
@@ -73,9 +77,21 @@ internal sealed class ReliabilityHarness(ReliabilityOptions options, TextWriter 
                 .Select(d => d.Webhook.ConversationId!).ToHashSet();
             var rows = await ConversationsWithRowsAsync(storage, acknowledgedIds, deadline.Token);
             var poison = await PoisonAsync(storage, deadline.Token);
-            var report = Count(scenario, deliveries.ToList(), archived, rows, outages, watch.Elapsed, [api.Summary]);
+            var sweeps = await SettleAlertsAsync(app.Services.GetRequiredService<DuplicateSweep>(), teams, email, deadline.Token);
+            var report = Count(scenario, deliveries.ToList(), archived, rows, outages, watch.Elapsed,
+                [api.Summary, $"alert stand-ins: Teams answered 500 {teams.Failed} times, ACS {email.Failed} times; {sweeps} final sweeps"]);
+            var groups = scenario.Calls.Where(c => c.BlankId is not null).ToList();
             return report with
             {
+                DuplicateGroups = groups.Count,
+                AlertedGroups = AlertsPerGroup(groups, teams).Count(n => n > 0),
+                TeamsAlerts = teams.Accepted.Count,
+                EmailAlerts = email.Accepted.Count,
+                DoubledGroups = groups
+                    .Select(g => (g.CallSid, Teams: AlertsPerGroup([g], teams).Single(), Email: AlertsPerGroup([g], email).Single()))
+                    .Where(g => g.Teams > 1 || g.Email > 1)
+                    .Select(g => $"{g.CallSid}: Teams {g.Teams}, email {g.Email}")
+                    .ToList(),
                 QueueDrained = drained,
                 ConversationsWithRows = rows.Count,
                 ConversationsAcknowledged = acknowledgedIds.Count,
@@ -90,13 +106,50 @@ internal sealed class ReliabilityHarness(ReliabilityOptions options, TextWriter 
         }
     }
 
-    private IConfiguration Settings(Uri api) => new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+    private IConfiguration Settings(Uri api, Uri teams, Uri email) => new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
     {
         [SettingNames.ElevenLabsWebhookSecret] = Secret,
         [SettingNames.ElevenLabsApiKey] = "reliability-harness-key",
         [SettingNames.ElevenLabsBaseUrl] = api.ToString(),
         [SettingNames.WebhooksMaxBodyBytes] = options.MaxBodyBytes.ToString(),
+        // The sweep timer runs throughout the load, so sweeps overlap enrichment and the final sweeps below.
+        [SettingNames.DetectionSchedule] = "*/3 * * * * *",
+        [SettingNames.DetectionDiscoveryMaxQueries] = "1000",
+        [SettingNames.DetectionDiscoveryMaxDetails] = "1000",
+        [SettingNames.DetectionWebhookHealthEnabled] = "false",
+        [SettingNames.AlertsTeamsWebhookUrl] = new Uri(teams, "workflows/invoke?sig=harness").ToString(),
+        [SettingNames.AlertsEmailEndpoint] = email.ToString(),
+        [SettingNames.AlertsEmailAccessKey] = Convert.ToBase64String("reliability-harness-acs-key"u8.ToArray()),
+        [SettingNames.AlertsEmailSender] = "DoNotReply@harness.invalid",
+        [SettingNames.AlertsEmailRecipients] = "oncall@harness.invalid",
+        // A channel that failed is retried by the next sweep; a short lease lets the final sweeps finish the job.
+        [SettingNames.AlertsClaimLease] = "00:00:10",
     }).Build();
+
+    /// <summary>
+    /// Sweeps (concurrently with the serve timer) until two sweeps in a row deliver nothing new, so every group has had
+    /// its chance to alert and every failed channel its retry. Bounded in count.
+    /// </summary>
+    private static async Task<int> SettleAlertsAsync(DuplicateSweep sweep, StandInReceiver teams, StandInReceiver email, CancellationToken cancellationToken)
+    {
+        var quiet = 0;
+        var sweeps = 0;
+        while (quiet < 2 && sweeps < 30)
+        {
+            var before = teams.Accepted.Count + email.Accepted.Count + teams.Failed + email.Failed;
+            await sweep.RunAsync(cancellationToken);
+            sweeps++;
+            quiet = teams.Accepted.Count + email.Accepted.Count + teams.Failed + email.Failed == before ? quiet + 1 : 0;
+        }
+        return sweeps;
+    }
+
+    /// <summary>Alerts a person received per group, recognised by the call SID every alert names.</summary>
+    private static IEnumerable<int> AlertsPerGroup(IEnumerable<PlannedCall> groups, StandInReceiver channel)
+    {
+        var bodies = channel.Accepted;
+        return groups.Select(g => bodies.Count(b => b.Contains(g.CallSid, StringComparison.Ordinal)));
+    }
 
     private async Task<AzuriteProcess> OutageAsync(AzuriteProcess azurite, string data, CancellationToken cancellationToken)
     {

@@ -28,6 +28,9 @@ internal sealed record ReliabilityOptions
     public double ApiSlowShare { get; init; } = 0.01;
     public TimeSpan ApiLatency { get; init; } = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>Share of alert POSTs the Teams and ACS stand-ins answer 500 (retried by the next sweep, never doubled).</summary>
+    public double AlertChannelFailureShare { get; init; } = 0.1;
+
     /// <summary>Hard stop for the whole run.</summary>
     public TimeSpan Deadline { get; init; } = TimeSpan.FromMinutes(15);
 }

@@ -21,6 +21,11 @@ internal sealed record ReliabilityReport
     public double WebhooksPerSecond { get; init; }
     public IReadOnlyList<string> Notes { get; init; } = [];
     public bool QueueDrained { get; init; }
+    public int DuplicateGroups { get; init; }
+    public int AlertedGroups { get; init; }
+    public int TeamsAlerts { get; init; }
+    public int EmailAlerts { get; init; }
+    public IReadOnlyList<string> DoubledGroups { get; init; } = [];
     public int ConversationsAcknowledged { get; init; }
     public int ConversationsWithRows { get; init; }
     public int PoisonMessages { get; init; }
@@ -28,7 +33,8 @@ internal sealed record ReliabilityReport
 
     public bool Passed =>
         Lost.Count == 0 && BadInputStored.Count == 0 && BadInputAnsweredAsExpected == BadInputTotal
-        && QueueDrained && ConversationsWithRows + PoisonMessages >= ConversationsAcknowledged;
+        && QueueDrained && ConversationsWithRows + PoisonMessages >= ConversationsAcknowledged
+        && DoubledGroups.Count == 0;
 
     public void Print(TextWriter output)
     {
@@ -37,6 +43,9 @@ internal sealed record ReliabilityReport
         output.WriteLine($"archived (distinct blobs)       {Archived}");
         output.WriteLine($"not acknowledged (sender gave up / audio not retried) {NotAcknowledged}; 503 answers seen {ServiceUnavailableAnswers}");
         output.WriteLine($"conversations with rows         {ConversationsWithRows}/{ConversationsAcknowledged} acknowledged (queue drained: {QueueDrained})");
+        output.WriteLine($"duplicate groups / alerted       {DuplicateGroups} / {AlertedGroups}; alerts sent: Teams {TeamsAlerts}, email {EmailAlerts}");
+        output.WriteLine($"groups alerted more than once   {DoubledGroups.Count}");
+        foreach (var line in DoubledGroups.Take(10)) output.WriteLine($"  doubled: {line}");
         output.WriteLine($"poison messages                 {PoisonMessages}");
         foreach (var reason in PoisonReasons.GroupBy(r => r)) output.WriteLine($"  poison x{reason.Count()}: {reason.Key}");
         output.WriteLine($"bad input answered as expected  {BadInputAnsweredAsExpected}/{BadInputTotal}; reached storage: {BadInputStored.Count}");
