@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
 # Renders docs/alert-teams-message.json with the official Adaptive Cards JS renderer (parsed as version 1.5, parse
 # warnings shown on the page and printed) and docs/alert-email.html, then screenshots both with headless Chromium.
-# Needs: chromium (Debian package) and npm. Regenerate the samples first:
-#   CONVO_WRITE_SAMPLES=1 dotnet test tests/ConvoFunctions.Tests --filter AlertSamples
+# First regenerates the samples (alert-teams-message.json, alert-email.html, alert-email.txt) from the production
+# AlertFactory, TeamsCard and EmailBody with the benchmark console's `alert-samples` mode (Release build, so it does
+# not touch Debug outputs); set SKIP_SAMPLES=1 to render the files as they are.
+# Needs: the .NET SDK, chromium (Debian package) and npm.
 set -euo pipefail
 docs="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$docs/.." && pwd)"
+if [[ "${SKIP_SAMPLES:-}" != 1 ]]; then
+  if ! build="$(dotnet build "$repo/bench/ConvoFunctions.Benchmarks" -c Release --nologo -v quiet 2>&1)"; then
+    echo "$build" >&2
+    exit 1
+  fi
+  dotnet "$repo/bench/ConvoFunctions.Benchmarks/bin/Release/net10.0/ConvoFunctions.Benchmarks.dll" alert-samples "$docs"
+fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 (cd "$work" && npm init -y >/dev/null && npm install --silent adaptivecards@3 >/dev/null)

@@ -45,6 +45,7 @@ internal static class SettingNames
     public const string AlertsEmailRecipients = "Alerts:Email:Recipients";
     public const string AlertsDashboardUrl = "Alerts:DashboardUrl";
     public const string AlertsClaimLease = "Alerts:ClaimLease";
+    public const string AlertsMaxAttempts = "Alerts:MaxAttempts";
 
     /// <summary>The environment-variable / app-setting form of a configuration key.</summary>
     public static string ToEnvironmentForm(string key) => key.Replace(":", "__", StringComparison.Ordinal);

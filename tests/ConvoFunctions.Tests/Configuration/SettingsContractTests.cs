@@ -30,6 +30,34 @@ public sealed class SettingsContractTests
         Assert.Equal(expected.Order(), keys.Order());
     }
 
+    public static TheoryData<string, Type> OptionsSections() => new()
+    {
+        { SettingNames.ElevenLabsSection, typeof(ElevenLabs.ElevenLabsOptions) },
+        { SettingNames.WebhooksSection, typeof(Webhooks.WebhookOptions) },
+        { SettingNames.DetectionSection, typeof(Detection.DetectionOptions) },
+        { SettingNames.AlertsSection, typeof(Alerts.AlertOptions) },
+    };
+
+    [Theory]
+    [MemberData(nameof(OptionsSections))]
+    public void Every_bound_option_has_a_setting_name(string section, Type options)
+    {
+        var known = AllSettingKeys().ToHashSet();
+
+        var bound = BoundKeys(section, options).ToList();
+
+        Assert.NotEmpty(bound);
+        Assert.All(bound, key => Assert.Contains(key, known));
+    }
+
+    // What ConfigurationBinder reads: public settable properties, nested option classes by their property name.
+    private static IEnumerable<string> BoundKeys(string prefix, Type type) =>
+        type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.CanWrite)
+            .SelectMany(p => p.PropertyType.IsClass && p.PropertyType != typeof(string) && p.PropertyType != typeof(Uri)
+                ? BoundKeys($"{prefix}:{p.Name}", p.PropertyType)
+                : [$"{prefix}:{p.Name}"]);
+
     [Fact]
     public void Missing_webhook_secret_fails_at_start_up_and_names_the_setting()
     {

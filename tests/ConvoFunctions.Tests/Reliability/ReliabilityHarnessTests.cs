@@ -4,7 +4,7 @@ namespace ConvoFunctions.Tests.Reliability;
 
 /// <summary>
 /// The small run of <c>convo reliability</c>: 200 webhooks, one storage outage, API faults, bad input.
-/// Counting, not sampling: nothing acknowledged may be lost, nothing transient may end in poison.
+/// Counting, not sampling: nothing acknowledged may be lost, nothing transient may end in poison, no group alerted twice.
 /// </summary>
 public sealed class ReliabilityHarnessTests
 {
@@ -32,5 +32,9 @@ public sealed class ReliabilityHarnessTests
         // Transient API faults (429, 500, stalls) are retried; before the breaker was retuned they poisoned ~10%.
         Assert.Equal(0, report.PoisonMessages);
         Assert.Equal(report.ConversationsAcknowledged, report.ConversationsWithRows);
+        // Every real+blank call alerted, once per channel, though a share of Teams/ACS posts failed and were retried.
+        Assert.True(report.DuplicateGroups > 0);
+        Assert.Equal(report.DuplicateGroups, report.AlertedGroups);
+        Assert.Empty(report.DoubledGroups);
     }
 }
