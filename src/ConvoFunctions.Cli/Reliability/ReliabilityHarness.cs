@@ -25,7 +25,7 @@ internal sealed class ReliabilityHarness(ReliabilityOptions options, TextWriter 
     private const string Secret = "wsec_reliability_harness";
     private const int MaxAttempts = 6;
 
-    private sealed record Delivery(PlannedWebhook Webhook, int Status, double Milliseconds, int Attempts, int ServiceUnavailable);
+    private sealed record Delivery(PlannedWebhook Webhook, int Status, double Milliseconds, int Attempts, int ServiceUnavailable, string? Error = null);
 
     public async Task<ReliabilityReport> RunAsync(CancellationToken cancellationToken)
     {
@@ -51,10 +51,10 @@ internal sealed class ReliabilityHarness(ReliabilityOptions options, TextWriter 
             Task outage = Task.CompletedTask;
             var sent = 0;
             var watch = Stopwatch.StartNew();
-            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.Concurrency })
-            {
-                Timeout = TimeSpan.FromSeconds(60),
-            };
+            using var http = NewClient(options.Concurrency);
+            // Bad input on its own connections: the server closes a connection whose oversized body it refused, and
+            // a good webhook racing onto that pooled connection would fail for the harness's sake, not the server's.
+            using var badInputHttp = NewClient(4);
 
             await Parallel.ForEachAsync(scenario.Webhooks,
                 new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency, CancellationToken = deadline.Token },
@@ -65,7 +65,7 @@ internal sealed class ReliabilityHarness(ReliabilityOptions options, TextWriter 
                         outages++;
                         outage = Task.Run(async () => azurite = await OutageAsync(azurite, data.FullName, token), token);
                     }
-                    deliveries.Add(await DeliverAsync(http, url, webhook, token));
+                    deliveries.Add(await DeliverAsync(webhook.IsBadInput ? badInputHttp : http, url, webhook, token));
                 });
             await outage;
             watch.Stop();
@@ -105,6 +105,9 @@ internal sealed class ReliabilityHarness(ReliabilityOptions options, TextWriter 
             data.Delete(recursive: true);
         }
     }
+
+    private static HttpClient NewClient(int connections) =>
+        new(new SocketsHttpHandler { MaxConnectionsPerServer = connections }) { Timeout = TimeSpan.FromSeconds(60) };
 
     private IConfiguration Settings(Uri api, Uri teams, Uri email) => new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
     {
@@ -181,14 +184,16 @@ internal sealed class ReliabilityHarness(ReliabilityOptions options, TextWriter 
 
             var started = Stopwatch.GetTimestamp();
             int status;
+            string? error = null;
             try
             {
                 using var response = await http.SendAsync(request, cancellationToken);
                 status = (int)response.StatusCode;
             }
-            catch (HttpRequestException)
+            catch (HttpRequestException ex)
             {
                 status = 0;
+                error = ex.InnerException?.Message ?? ex.Message;
             }
             var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             if (status == 503) unavailable++;
@@ -196,7 +201,7 @@ internal sealed class ReliabilityHarness(ReliabilityOptions options, TextWriter 
             var retriable = status is 0 or 408 or 429 or >= 500;
             if (!retriable || !webhook.Retried || attempt == MaxAttempts)
             {
-                return new Delivery(webhook, status, elapsed, attempt, unavailable);
+                return new Delivery(webhook, status, elapsed, attempt, unavailable, error);
             }
             await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(4000, 500 * Math.Pow(2, attempt - 1))), cancellationToken);
         }
@@ -284,7 +289,7 @@ internal sealed class ReliabilityHarness(ReliabilityOptions options, TextWriter 
             BadInputStored = bad.Where(d => archived.Contains(d.Webhook.Sha256)).Select(d => d.Webhook.Kind).ToList(),
             UnexpectedAnswers = deliveries
                 .Where(d => d.Status != d.Webhook.ExpectedStatus && !(d.Status == 503 && !d.Webhook.Retried))
-                .Select(d => $"{d.Webhook.Kind} {d.Webhook.ConversationId}: {d.Status} after {d.Attempts} attempts")
+                .Select(d => $"{d.Webhook.Kind} {d.Webhook.ConversationId}: {d.Status} after {d.Attempts} attempts{(d.Error is null ? "" : $" ({d.Error})")}")
                 .ToList(),
             ServiceUnavailableAnswers = deliveries.Sum(d => d.ServiceUnavailable),
             NotAcknowledged = deliveries.Count(d => !d.Webhook.IsBadInput && d.Status is < 200 or >= 300),

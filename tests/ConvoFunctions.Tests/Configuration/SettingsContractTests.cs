@@ -32,10 +32,10 @@ public sealed class SettingsContractTests
 
     public static TheoryData<string, Type> OptionsSections() => new()
     {
-        { SettingNames.ElevenLabsSection, typeof(ElevenLabs.ElevenLabsOptions) },
-        { SettingNames.WebhooksSection, typeof(Webhooks.WebhookOptions) },
-        { SettingNames.DetectionSection, typeof(Detection.DetectionOptions) },
-        { SettingNames.AlertsSection, typeof(Alerts.AlertOptions) },
+        { SettingNames.ElevenLabsSection, typeof(global::ConvoFunctions.ElevenLabs.ElevenLabsOptions) },
+        { SettingNames.WebhooksSection, typeof(global::ConvoFunctions.Webhooks.WebhookOptions) },
+        { SettingNames.DetectionSection, typeof(global::ConvoFunctions.Detection.DetectionOptions) },
+        { SettingNames.AlertsSection, typeof(global::ConvoFunctions.Alerts.AlertOptions) },
     };
 
     [Theory]
