@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -56,8 +57,9 @@ internal sealed class WebhookSignatureVerifier(
     IOptions<WebhookOptions> webhooks,
     TimeProvider time)
 {
-    // Encoded once: verification runs on every request.
-    private readonly byte[][] _keys = elevenLabs.Value.WebhookSecrets().Select(Encoding.UTF8.GetBytes).ToArray();
+    // Keyed HMAC states are reused across requests: setting up a keyed HMAC costs as much as hashing a few KB,
+    // which would otherwise dominate the typical (few-KB) transcription webhook.
+    private readonly HmacPool[] _pools = elevenLabs.Value.WebhookSecrets().Select(s => new HmacPool(Encoding.UTF8.GetBytes(s))).ToArray();
 
     /// <summary>The checks that need no body: header shape and timestamp tolerance.</summary>
     public SignatureFailure? CheckHeader(string? value, out SignatureHeader? header)
@@ -72,7 +74,7 @@ internal sealed class WebhookSignatureVerifier(
     }
 
     /// <summary>Starts an HMAC per configured secret so the body can be hashed as it streams in.</summary>
-    public SignatureHasher Begin(SignatureHeader header) => new(header, _keys);
+    public SignatureHasher Begin(SignatureHeader header) => new(header, _pools);
 
     /// <summary>All checks over a body already in memory.</summary>
     public SignatureFailure? Verify(string? value, ReadOnlySpan<byte> body)
@@ -85,22 +87,37 @@ internal sealed class WebhookSignatureVerifier(
     }
 }
 
+/// <summary>Keyed HMAC-SHA256 states for one secret, handed out one per request and returned reset.</summary>
+internal sealed class HmacPool(byte[] key)
+{
+    private readonly ConcurrentBag<IncrementalHash> _idle = [];
+
+    public IncrementalHash Rent() => _idle.TryTake(out var hmac) ? hmac : IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+
+    /// <summary>Takes back a state that is reset (GetHashAndReset was its last call).</summary>
+    public void Return(IncrementalHash hmac) => _idle.Add(hmac);
+}
+
 internal sealed class SignatureHasher : IDisposable
 {
     private const int HexLength = 64;
+    private readonly HmacPool[] _pools;
     private readonly IncrementalHash[] _hmacs;
     private readonly IReadOnlyList<string> _candidates;
+    private bool _finished;
+    private bool _disposed;
 
-    internal SignatureHasher(SignatureHeader header, byte[][] keys)
+    internal SignatureHasher(SignatureHeader header, HmacPool[] pools)
     {
+        _pools = pools;
         _candidates = header.Signatures;
         Span<byte> prefix = stackalloc byte[24];
         header.Timestamp.TryFormat(prefix, out var written, default, CultureInfo.InvariantCulture);
         prefix[written++] = (byte)'.';
-        _hmacs = new IncrementalHash[keys.Length];
-        for (var i = 0; i < keys.Length; i++)
+        _hmacs = new IncrementalHash[pools.Length];
+        for (var i = 0; i < pools.Length; i++)
         {
-            _hmacs[i] = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, keys[i]);
+            _hmacs[i] = pools[i].Rent();
             _hmacs[i].AppendData(prefix[..written]);
         }
     }
@@ -118,6 +135,7 @@ internal sealed class SignatureHasher : IDisposable
         Span<byte> expected = stackalloc byte[HexLength];
         Span<byte> candidate = stackalloc byte[HexLength];
         var match = false;
+        _finished = true;
         foreach (var hmac in _hmacs)
         {
             hmac.GetHashAndReset(mac);
@@ -135,6 +153,14 @@ internal sealed class SignatureHasher : IDisposable
 
     public void Dispose()
     {
-        foreach (var hmac in _hmacs) hmac.Dispose();
+        // Returning a state twice would hand it to two requests at once.
+        if (_disposed) return;
+        _disposed = true;
+        for (var i = 0; i < _hmacs.Length; i++)
+        {
+            // An unfinished state (body too large, request aborted) still holds data: reset it before reuse.
+            if (!_finished) _hmacs[i].GetHashAndReset();
+            _pools[i].Return(_hmacs[i]);
+        }
     }
 }

@@ -54,6 +54,27 @@ public sealed class SignatureVectorTests
     }
 
     [Fact]
+    public void A_hasher_abandoned_mid_body_leaves_nothing_behind_for_the_next_request()
+    {
+        var verifier = CreateVerifier(TestServices.Secret, now: 1763996550);
+        var body = Fixtures.Bytes(Fixtures.Transcription);
+        var header = WebhookSigner.Sign(body, TestServices.Secret, 1763996550);
+        Assert.Null(verifier.CheckHeader(header, out var parsed));
+
+        // An oversized or aborted request stops hashing half-way; its pooled HMAC state must come back clean.
+        for (var i = 0; i < 3; i++)
+        {
+            var abandoned = verifier.Begin(parsed!);
+            abandoned.Append(body.AsSpan(0, 100));
+            abandoned.Dispose();
+            abandoned.Dispose();
+        }
+
+        Assert.Null(verifier.Verify(header, body));
+        Assert.Null(verifier.Verify(header, body));
+    }
+
+    [Fact]
     public void Previous_secret_is_accepted_during_rotation_and_dropped_after()
     {
         var body = Fixtures.Bytes(Fixtures.Transcription);
