@@ -15,7 +15,7 @@ using Microsoft.Extensions.Logging;
 namespace ConvoFunctions.Cli;
 
 /// <summary>
-/// Hidden load check for enrichment (docs/benchmarks-enrichment.md): Azurite in memory, a stand-in ElevenLabs API on
+/// Hidden load check for enrichment (docs/benchmarks.md, "Enrichment throughput"): Azurite in memory, a stand-in ElevenLabs API on
 /// loopback answering after a fixed latency, N queued messages processed through the same host and
 /// <see cref="QueuePoller"/> as <c>convo serve</c>. Prints messages/s and its ratio to MaxConcurrency ÷ latency.
 /// </summary>

@@ -20,6 +20,11 @@ internal sealed class TableWebhookHeartbeat(StorageAccount storage) : IWebhookHe
     public const string RowKey = "last_webhook";
     private const string Column = "ReceivedAt";
 
+    // The quiet-period check works in tens of minutes; one write a minute per instance is plenty, and spares every
+    // enrichment two table round trips.
+    private static readonly TimeSpan Resolution = TimeSpan.FromMinutes(1);
+    private long _lastRecordedTicks;
+
     private TableClient Table => storage.Table(StorageNames.AlertsTable);
 
     public async Task<DateTimeOffset?> LastReceivedAsync(CancellationToken cancellationToken)
@@ -37,6 +42,10 @@ internal sealed class TableWebhookHeartbeat(StorageAccount storage) : IWebhookHe
 
     public async Task RecordAsync(DateTimeOffset receivedAt, CancellationToken cancellationToken)
     {
+        var last = Interlocked.Read(ref _lastRecordedTicks);
+        if (receivedAt.UtcTicks < last + Resolution.Ticks) return;
+        Interlocked.CompareExchange(ref _lastRecordedTicks, receivedAt.UtcTicks, last);
+
         for (var attempt = 0; attempt < 3; attempt++)
         {
             var existing = await Table.GetEntityIfExistsAsync<TableEntity>(AlertLedger.HealthPartition, RowKey, cancellationToken: cancellationToken);

@@ -82,8 +82,12 @@ public sealed class AlertLedgerTests(AzuriteFixture azurite)
         await table.DeleteEntityAsync(AlertLedger.HealthPartition, ConvoFunctions.Detection.TableWebhookHeartbeat.RowKey);
         var heartbeat = new ConvoFunctions.Detection.TableWebhookHeartbeat(azurite.Storage);
         Assert.Null(await heartbeat.LastReceivedAsync(CancellationToken.None));
+        var otherInstance = new ConvoFunctions.Detection.TableWebhookHeartbeat(azurite.Storage);
         await heartbeat.RecordAsync(Now, CancellationToken.None);
-        await heartbeat.RecordAsync(Now.AddMinutes(-5), CancellationToken.None);
+        await otherInstance.RecordAsync(Now.AddMinutes(-5), CancellationToken.None);
+        Assert.Equal(Now, await heartbeat.LastReceivedAsync(CancellationToken.None));
+        // Within a minute of its last write an instance skips the table altogether.
+        await heartbeat.RecordAsync(Now.AddSeconds(30), CancellationToken.None);
         Assert.Equal(Now, await heartbeat.LastReceivedAsync(CancellationToken.None));
         await heartbeat.RecordAsync(Now.AddMinutes(5), CancellationToken.None);
         Assert.Equal(Now.AddMinutes(5), await heartbeat.LastReceivedAsync(CancellationToken.None));
