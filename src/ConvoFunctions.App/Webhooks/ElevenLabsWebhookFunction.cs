@@ -18,7 +18,7 @@ internal sealed class ElevenLabsWebhookFunction(WebhookIngestor ingestor, IOptio
         // Kestrel's own 30 MB default would cut audio webhooks off before our limit and our 413 apply.
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
-            limit.MaxRequestBodySize = options.Value.MaxBodyBytes + 1;
+            limit.MaxRequestBodySize = WebhookIngestor.RequestBodyLimit(options.Value.MaxBodyBytes);
         }
 
         var result = await ingestor.IngestAsync(

@@ -18,10 +18,17 @@ internal sealed partial class WebhookIngestor(
 {
     private const int ChunkSize = 81920;
 
+    // A refused body is still read (and dropped) up to this much beyond the limit: a server that answers 413 and
+    // closes mid-upload leaves the sender with a broken pipe instead of the 413 (found by `convo reliability`).
+    private const long DrainAllowance = 16L * 1024 * 1024;
+
+    /// <summary>The request-body limit the HTTP server must allow so that a 413 can be delivered cleanly.</summary>
+    public static long RequestBodyLimit(long maxBodyBytes) => maxBodyBytes + DrainAllowance;
+
     public async Task<IngestResult> IngestAsync(Stream body, long? declaredLength, string? signature, CancellationToken cancellationToken)
     {
         var maxBytes = options.Value.MaxBodyBytes;
-        if (declaredLength > maxBytes) return TooLarge(maxBytes);
+        if (declaredLength > maxBytes) return await TooLargeAsync(body, maxBytes, cancellationToken);
 
         // Header shape and clock are checked before a byte of the body is read.
         var failure = verifier.CheckHeader(signature, out var header);
@@ -32,7 +39,8 @@ internal sealed partial class WebhookIngestor(
         {
             // Spooling to disk while hashing keeps a forged or oversized body out of memory entirely.
             var length = await SpoolAsync(body, spool, verifier.Begin(header!), maxBytes, cancellationToken);
-            if (length < 0) return length == -1 ? TooLarge(maxBytes) : Rejected(SignatureFailure.SignatureMismatch);
+            if (length == -1) return await TooLargeAsync(body, maxBytes, cancellationToken);
+            if (length < 0) return Rejected(SignatureFailure.SignatureMismatch);
 
             bytes = new byte[length];
             spool.Position = 0;
@@ -110,8 +118,28 @@ internal sealed partial class WebhookIngestor(
         return result;
     }
 
-    private static IngestResult TooLarge(long maxBytes) =>
-        new(IngestStatus.TooLarge, $"The body exceeds the limit of {maxBytes} bytes.");
+    private static async Task<IngestResult> TooLargeAsync(Stream body, long maxBytes, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        try
+        {
+            long drained = 0;
+            int read;
+            while (drained <= maxBytes + DrainAllowance && (read = await body.ReadAsync(buffer.AsMemory(0, ChunkSize), cancellationToken)) > 0)
+            {
+                drained += read;
+            }
+        }
+        catch (IOException)
+        {
+            // Past what the server lets us read: it will close the connection, which is all we can do then.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        return new IngestResult(IngestStatus.TooLarge, $"The body exceeds the limit of {maxBytes} bytes.");
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Webhook {webhook_type} queued for conversation {conversation_id} (agent {agent_id}, {body_bytes} bytes)")]
     private partial void LogQueued(string webhook_type, string? conversation_id, string? agent_id, int body_bytes);

@@ -143,10 +143,12 @@ public sealed class WebhookFunctionTests(AzuriteFixture azurite) : IAsyncLifetim
         var settings = new Dictionary<string, string?> { ["Webhooks:MaxBodyBytes"] = "2048" };
         var body = Encoding.UTF8.GetBytes("{\"type\":\"post_call_audio\",\"data\":{\"full_audio\":\"" + new string('A', 4096) + "\"}}");
 
-        var (declared, _) = await PostAsync(body, Sign(body), settings);
+        var (declared, _, declaredContext) = await PostWithContextAsync(body, Sign(body), settings);
         var (streamed, json) = await PostAsync(body, Sign(body), settings, declareLength: false);
 
         Assert.Equal(413, declared);
+        // Read to the end, so that the sender receives the 413 rather than a connection closed mid-upload.
+        Assert.Equal(body.Length, declaredContext.Request.Body.Position);
         Assert.Equal(413, streamed);
         Assert.Contains("2048", json.GetProperty("detail").GetString());
         Assert.Empty(await BlobNamesAsync());
@@ -199,10 +201,17 @@ public sealed class WebhookFunctionTests(AzuriteFixture azurite) : IAsyncLifetim
     private async Task<(int Status, JsonElement Json)> PostAsync(
         byte[] body, string? header, IDictionary<string, string?>? settings = null, bool declareLength = true)
     {
+        var (status, json, _) = await PostWithContextAsync(body, header, settings, declareLength);
+        return (status, json);
+    }
+
+    private async Task<(int Status, JsonElement Json, HttpContext Context)> PostWithContextAsync(
+        byte[] body, string? header, IDictionary<string, string?>? settings = null, bool declareLength = true)
+    {
         await using var services = TestServices.Create(azurite.ConnectionString, _time, settings);
         var context = Request(body, header, declareLength);
         var result = (ContentResult)await Function(services).Run(context.Request, CancellationToken.None);
-        return (result.StatusCode!.Value, JsonDocument.Parse(result.Content!).RootElement.Clone());
+        return (result.StatusCode!.Value, JsonDocument.Parse(result.Content!).RootElement.Clone(), context);
     }
 
     private static ElevenLabsWebhookFunction Function(IServiceProvider services) =>
