@@ -83,8 +83,9 @@ internal static class AuditCommand
         {
             result = await DuplicateAudit.RunAsync(directory, from, to, agent, fuzzyGap, elevenLabs.MaxConcurrency, progress, cancellationToken);
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (ex is HttpRequestException or Polly.ExecutionRejectedException)
         {
+            // Polly's rejections (open circuit, exhausted timeout) are the API being unavailable, too.
             await stderr.WriteLineAsync($"ElevenLabs API error: {ex.Message}");
             return 1;
         }

@@ -41,9 +41,10 @@ internal sealed partial class DuplicateSweep(
         {
             found = await discovery.DiscoverAsync(observed, cancellationToken);
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or Polly.ExecutionRejectedException && !cancellationToken.IsCancellationRequested)
         {
-            // The API being down must not stop alerts on what we already know.
+            // The API being down (an error, or the resilience pipeline's open circuit or timeout) must not stop alerts
+            // on what we already know.
             LogDiscoveryFailed(ex.GetType().Name, ex.Message);
         }
 
@@ -71,7 +72,7 @@ internal sealed partial class DuplicateSweep(
         {
             problems = await health.CheckAsync(cancellationToken);
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or Polly.ExecutionRejectedException && !cancellationToken.IsCancellationRequested)
         {
             LogHealthFailed(ex.GetType().Name, ex.Message);
         }

@@ -250,6 +250,28 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_API_that_times_out_does_not_stop_alerts_on_what_is_known()
+    {
+        _window.Conversations.Add(Samples.Real);
+        _window.Conversations.Add(Samples.Blank);
+        await using var stalled = await LoopbackServer.StartAsync((context, _) => Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted));
+        await using var services = Services(new()
+        {
+            [SettingNames.ElevenLabsBaseUrl] = stalled.BaseAddress.ToString(),
+            [SettingNames.ElevenLabsRetryAttempts] = "0",
+            [SettingNames.ElevenLabsAttemptTimeout] = "00:00:01",
+            [SettingNames.ElevenLabsTotalTimeout] = "00:00:02",
+        });
+
+        // The resilience pipeline gives up with Polly's TimeoutRejectedException, not an HttpRequestException.
+        var result = await SweepAsync(services);
+
+        Assert.Single(result.Duplicates);
+        Assert.Single(TeamsPosts);
+        Assert.NotEmpty(stalled.Requests);
+    }
+
+    [Fact]
     public async Task Discovery_can_be_turned_off_and_is_bounded()
     {
         _window.Conversations.Add(Samples.Real);
