@@ -25,7 +25,8 @@ internal static class AuditCommand
         var agent = new Option<string?>("--agent") { Description = "Only this agent id." };
         var format = new Option<string>("--format") { Description = "table, json or csv.", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "json", "csv");
-        var baseUrl = new Option<Uri?>("--base-url") { Description = $"ElevenLabs API base URL (default {SettingNames.ToEnvironmentForm(SettingNames.ElevenLabsBaseUrl)} or {ElevenLabsOptions.PublicApiBaseUrl})." };
+        var baseUrl = UriOption.Create("--base-url",
+            $"ElevenLabs API base URL (default {SettingNames.ToEnvironmentForm(SettingNames.ElevenLabsBaseUrl)} or {ElevenLabsOptions.PublicApiBaseUrl}).");
         var settings = new Option<string>("--settings")
         {
             Description = "local.settings.json to read; the API key comes from ElevenLabs__ApiKey there or in the environment.",

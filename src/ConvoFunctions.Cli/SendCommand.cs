@@ -11,19 +11,7 @@ internal static class SendCommand
     public static Command Create()
     {
         var file = new Argument<FileInfo>("file") { Description = "Webhook body (JSON) to sign and post." };
-        var url = new Option<Uri>("--url")
-        {
-            Description = "Endpoint to post to.",
-            DefaultValueFactory = _ => new Uri("http://127.0.0.1:7071/api/webhooks/elevenlabs"),
-            // System.CommandLine 2.0 has no built-in Uri conversion: without this, any --url fails to parse.
-            CustomParser = result =>
-            {
-                var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
-                if (Uri.TryCreate(text, UriKind.Absolute, out var uri)) return uri;
-                result.AddError($"--url must be an absolute URL, not '{text}'.");
-                return null;
-            },
-        };
+        var url = UriOption.Create("--url", "Endpoint to post to.", new Uri("http://127.0.0.1:7071/api/webhooks/elevenlabs"));
         var secret = new Option<string?>("--secret")
         {
             Description = $"HMAC secret; defaults to {SettingNames.ToEnvironmentForm(SettingNames.ElevenLabsWebhookSecret)} from the environment or local.settings.json, else the local development secret.",

@@ -73,7 +73,7 @@ internal static class ServeCommand
         }
         Console.WriteLine(string.IsNullOrWhiteSpace(configuration[SettingNames.ElevenLabsApiKey])
             ? "Enrichment:   webhook-events -> tables, from webhook bodies (NO ElevenLabs__ApiKey set)"
-            : $"Enrichment:   webhook-events -> tables, via {configuration[SettingNames.ElevenLabsBaseUrl] ?? "https://api.elevenlabs.io"}");
+            : $"Enrichment:   webhook-events -> tables, via {configuration[SettingNames.ElevenLabsBaseUrl] ?? ElevenLabs.ElevenLabsOptions.PublicApiBaseUrl}");
         Console.WriteLine($"Sweep:        {configuration[SettingNames.DetectionSchedule] ?? ConvoFunctions.Detection.DetectionOptions.DefaultSchedule} (UTC)");
         Console.WriteLine("Press Ctrl+C to stop.");
 
