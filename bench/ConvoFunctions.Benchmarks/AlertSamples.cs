@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace ConvoFunctions.Benchmarks;
 
 /// <summary>
-/// Writes the sample Teams message and email of a duplicate alert to docs/ (for docs/render-screenshots.sh): the shared
+/// Writes the sample Teams message and email of a duplicate alert to docs/ (for docs/render-screenshots.sh): the
 /// fixtures' real and blank conversation of one Twilio call (same call SID, 1 s apart), read, grouped and composed by
 /// the production code (<see cref="ObservedConversation.FromApi"/>, <see cref="DuplicateGrouper"/>,
 /// <see cref="AlertFactory"/>, <see cref="TeamsCard"/>, <see cref="EmailBody"/>).
@@ -22,7 +22,7 @@ internal static class AlertSamples
     {
         var docs = outputFolder ?? Path.Combine(Above("ConvoFunctions.sln", file: true), "docs");
         Directory.CreateDirectory(docs);
-        var fixtures = Path.Combine(Above(Path.Combine("shared", "fixtures", "elevenlabs"), file: false), "shared", "fixtures", "elevenlabs");
+        var fixtures = Path.Combine(Above("ConvoFunctions.sln", file: true), "tests", "ConvoFunctions.Tests", "Fixtures", "elevenlabs");
 
         var conversations = new[] { Real, Blank }.Select(name => Read(Path.Combine(fixtures, name))).ToList();
         var group = DuplicateGrouper.Group(conversations, TimeSpan.FromMinutes(2)).Single();

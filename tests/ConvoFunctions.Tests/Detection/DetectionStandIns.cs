@@ -25,7 +25,7 @@ internal sealed class InMemoryConversationWindow : IConversationWindow
     }
 }
 
-/// <summary>Sample conversations built from the shared fixtures (parsed by the production parser).</summary>
+/// <summary>Sample conversations built from the repository's fixtures (parsed by the production parser).</summary>
 internal static class Samples
 {
     public static JsonObject RealJson() => JsonNode.Parse(Fixtures.Text(Fixtures.ConversationReal))!.AsObject();

@@ -1,19 +1,15 @@
 namespace ConvoFunctions.Tests.Infrastructure;
 
-/// <summary>The shared ElevenLabs sample bodies and signature vectors (<c>../shared/fixtures/elevenlabs</c>).</summary>
+/// <summary>
+/// ElevenLabs sample bodies and signature vectors, kept in the repository (<c>Fixtures/elevenlabs</c>, copied next to
+/// the test assembly) so that a clone stands alone. <see cref="SignedBody"/> is the exact byte sequence the published
+/// signature vectors were computed over; the other bodies follow the current API schema.
+/// </summary>
 internal static class Fixtures
 {
-    private static readonly Lazy<string> Folder = new(() =>
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = System.IO.Path.Combine(dir.FullName, "shared", "fixtures", "elevenlabs");
-            if (Directory.Exists(candidate)) return candidate;
-        }
-        throw new DirectoryNotFoundException("shared/fixtures/elevenlabs was not found above the test folder.");
-    });
+    private static readonly string Folder = System.IO.Path.Combine(AppContext.BaseDirectory, "Fixtures", "elevenlabs");
 
-    public static string Path(string name) => System.IO.Path.Combine(Folder.Value, name);
+    public static string Path(string name) => System.IO.Path.Combine(Folder, name);
 
     public static byte[] Bytes(string name) => File.ReadAllBytes(Path(name));
 
@@ -26,4 +22,5 @@ internal static class Fixtures
     public const string ConversationBlank = "conversation-blank.json";
     public const string ConversationsList = "conversations-list.json";
     public const string Signatures = "signatures.json";
+    public const string SignedBody = "signed-body.json";
 }

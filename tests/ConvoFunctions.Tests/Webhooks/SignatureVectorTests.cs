@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace ConvoFunctions.Tests.Webhooks;
 
-/// <summary>Our verifier agrees with the published ElevenLabs algorithm on the shared vectors.</summary>
+/// <summary>Our verifier agrees with the published ElevenLabs algorithm on the published vectors.</summary>
 public sealed class SignatureVectorTests
 {
     public static TheoryData<string> Vectors()
@@ -32,7 +32,7 @@ public sealed class SignatureVectorTests
     [Fact]
     public void Signer_produces_the_published_valid_header()
     {
-        var signed = WebhookSigner.Sign(Fixtures.Bytes(Fixtures.Transcription), TestServices.Secret, 1763996550);
+        var signed = WebhookSigner.Sign(Fixtures.Bytes(Fixtures.SignedBody), TestServices.Secret, 1763996550);
 
         Assert.Equal("t=1763996550,v0=5ec288ef26fd13701f8aabe4d8b9574f239fb6f590fa41f8f61e4b494b72d446", signed);
     }
@@ -50,14 +50,14 @@ public sealed class SignatureVectorTests
     {
         var verifier = CreateVerifier(TestServices.Secret, now: 1763996550);
 
-        Assert.Equal(Enum.Parse<SignatureFailure>(expected), verifier.Verify(header, Fixtures.Bytes(Fixtures.Transcription)));
+        Assert.Equal(Enum.Parse<SignatureFailure>(expected), verifier.Verify(header, Fixtures.Bytes(Fixtures.SignedBody)));
     }
 
     [Fact]
     public void A_hasher_abandoned_mid_body_leaves_nothing_behind_for_the_next_request()
     {
         var verifier = CreateVerifier(TestServices.Secret, now: 1763996550);
-        var body = Fixtures.Bytes(Fixtures.Transcription);
+        var body = Fixtures.Bytes(Fixtures.SignedBody);
         var header = WebhookSigner.Sign(body, TestServices.Secret, 1763996550);
         Assert.Null(verifier.CheckHeader(header, out var parsed));
 
@@ -77,7 +77,7 @@ public sealed class SignatureVectorTests
     [Fact]
     public void Previous_secret_is_accepted_during_rotation_and_dropped_after()
     {
-        var body = Fixtures.Bytes(Fixtures.Transcription);
+        var body = Fixtures.Bytes(Fixtures.SignedBody);
         var header = WebhookSigner.Sign(body, "old-secret", 1763996550);
 
         var rotating = CreateVerifier("new-secret", 1763996550, previous: "old-secret");
