@@ -5,4 +5,5 @@ internal static class Routes
 {
     public const string Prefix = "api";
     public const string ElevenLabsWebhook = "webhooks/elevenlabs";
+    public const string ElevenLabsInitiation = "webhooks/elevenlabs/initiation";
 }

@@ -62,6 +62,9 @@ internal static class ServeCommand
         await app.StartAsync(cancellationToken);
 
         Console.WriteLine($"Webhook URL:  {url}{Routes.Prefix}/{Routes.ElevenLabsWebhook}");
+        Console.WriteLine(string.IsNullOrWhiteSpace(configuration[SettingNames.ElevenLabsInitiationSecret])
+            ? "Initiation:   off (no ElevenLabs__InitiationSecret)"
+            : $"Initiation:   {url}{Routes.Prefix}/{Routes.ElevenLabsInitiation} (header {ConvoFunctions.Initiation.InitiationSettings.SecretHeader})");
         Console.WriteLine(azurite is null
             ? "Storage:      the account given with --storage"
             : $"Storage:      Azurite (blob {azurite.Ports.Blob}, queue {azurite.Ports.Queue}, table {azurite.Ports.Table}), data in {azurite.Location}");

@@ -2,6 +2,7 @@ using ConvoFunctions.Correlation;
 using ConvoFunctions.Detection;
 using ConvoFunctions.ElevenLabs;
 using ConvoFunctions.Enrichment;
+using ConvoFunctions.Initiation;
 using ConvoFunctions.Storage;
 using ConvoFunctions.Webhooks;
 using Microsoft.Extensions.Configuration;
@@ -34,6 +35,7 @@ internal static class ServiceCollectionExtensions
         // Transient: it holds the typed HttpClient, which the factory hands out fresh (handler rotation).
         services.AddTransient<EnrichmentProcessor>();
         services.AddDetection(configuration);
+        services.AddInitiation(configuration);
         return services;
     }
 }

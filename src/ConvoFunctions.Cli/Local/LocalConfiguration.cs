@@ -16,6 +16,9 @@ internal static class LocalConfiguration
     /// </summary>
     public const string DevelopmentWebhookSecret = "wsec_local_development_only";
 
+    /// <summary>The same kind of placeholder for the initiation route's shared secret (<c>X-Initiation-Secret</c>).</summary>
+    public const string DevelopmentInitiationSecret = "isec_local_development_only";
+
     public const string DefaultSettingsFile = "local.settings.json";
 
     public static IConfigurationBuilder AddLocalSettings(this IConfigurationBuilder builder, string settingsFile)
@@ -23,6 +26,7 @@ internal static class LocalConfiguration
         builder.AddInMemoryCollection(new Dictionary<string, string?>
         {
             [SettingNames.ElevenLabsWebhookSecret] = DevelopmentWebhookSecret,
+            [SettingNames.ElevenLabsInitiationSecret] = DevelopmentInitiationSecret,
         });
         if (File.Exists(settingsFile)) builder.AddInMemoryCollection(ReadValues(settingsFile));
         return builder.AddEnvironmentVariables();

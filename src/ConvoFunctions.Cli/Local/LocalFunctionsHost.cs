@@ -1,4 +1,5 @@
 using ConvoFunctions.App;
+using ConvoFunctions.App.Initiation;
 using ConvoFunctions.App.Webhooks;
 using ConvoFunctions.Configuration;
 using ConvoFunctions.Storage;
@@ -46,6 +47,7 @@ internal static class LocalFunctionsHost
 
         var app = builder.Build();
         app.MapPost($"/{Routes.Prefix}/{Routes.ElevenLabsWebhook}", RunWebhookAsync);
+        app.MapPost($"/{Routes.Prefix}/{Routes.ElevenLabsInitiation}", RunInitiationAsync);
         return app;
     }
 
@@ -56,7 +58,15 @@ internal static class LocalFunctionsHost
     private static async Task RunWebhookAsync(HttpContext context)
     {
         var function = ActivatorUtilities.CreateInstance<ElevenLabsWebhookFunction>(context.RequestServices);
-        var result = await function.Run(context.Request, context.RequestAborted);
-        await result.ExecuteResultAsync(new ActionContext(context, context.GetRouteData(), new ActionDescriptor()));
+        await ExecuteAsync(context, await function.Run(context.Request, context.RequestAborted));
     }
+
+    private static async Task RunInitiationAsync(HttpContext context)
+    {
+        var function = ActivatorUtilities.CreateInstance<ElevenLabsInitiationFunction>(context.RequestServices);
+        await ExecuteAsync(context, await function.Run(context.Request, context.RequestAborted));
+    }
+
+    private static Task ExecuteAsync(HttpContext context, IActionResult result) =>
+        result.ExecuteResultAsync(new ActionContext(context, context.GetRouteData(), new ActionDescriptor()));
 }

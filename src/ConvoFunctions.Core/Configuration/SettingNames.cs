@@ -18,10 +18,18 @@ internal static class SettingNames
     public const string ElevenLabsRetryBaseDelay = "ElevenLabs:RetryBaseDelay";
     public const string ElevenLabsAttemptTimeout = "ElevenLabs:AttemptTimeout";
     public const string ElevenLabsTotalTimeout = "ElevenLabs:TotalTimeout";
+    public const string ElevenLabsInitiationSecret = "ElevenLabs:InitiationSecret";
+    public const string ElevenLabsPreviousInitiationSecret = "ElevenLabs:PreviousInitiationSecret";
 
     public const string WebhooksSection = "Webhooks";
     public const string WebhooksSignatureTolerance = "Webhooks:SignatureTolerance";
     public const string WebhooksMaxBodyBytes = "Webhooks:MaxBodyBytes";
+
+    public const string InitiationSection = "Initiation";
+    public const string InitiationUpstreamUrl = "Initiation:UpstreamUrl";
+    public const string InitiationUpstreamHeaders = "Initiation:UpstreamHeaders";
+    public const string InitiationUpstreamTimeout = "Initiation:UpstreamTimeout";
+    public const string InitiationDefaultDynamicVariables = "Initiation:DefaultDynamicVariables";
 
     public const string DetectionSection = "Detection";
     public const string DetectionSchedule = "Detection:Schedule";

@@ -17,6 +17,12 @@ internal sealed class ElevenLabsOptions : IValidatableObject
 
     public string? ApiKey { get; set; }
 
+    /// <summary>Shared secret ElevenLabs sends in <c>X-Initiation-Secret</c> to the initiation route; empty closes the route.</summary>
+    public string? InitiationSecret { get; set; }
+
+    /// <summary>The initiation secret being rotated out; accepted alongside <see cref="InitiationSecret"/> until removed.</summary>
+    public string? PreviousInitiationSecret { get; set; }
+
     [Required]
     public Uri BaseUrl { get; set; } = new(PublicApiBaseUrl);
 

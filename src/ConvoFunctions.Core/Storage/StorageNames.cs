@@ -17,7 +17,10 @@ internal static class StorageNames
     public const string ActivityTable = "activity";
     public const string AlertsTable = "alerts";
 
+    // One row per conversation-initiation request, partitioned by call key (Initiation/InitiationStore.cs).
+    public const string InitiationsTable = "initiations";
+
     public static IReadOnlyList<string> Containers { get; } = [WebhookContainer];
     public static IReadOnlyList<string> Queues { get; } = [WebhookEventsQueue, WebhookEventsPoisonQueue];
-    public static IReadOnlyList<string> Tables { get; } = [ConversationsTable, CallsTable, ActivityTable, AlertsTable];
+    public static IReadOnlyList<string> Tables { get; } = [ConversationsTable, CallsTable, ActivityTable, AlertsTable, InitiationsTable];
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace ConvoFunctions.Webhooks;
@@ -27,7 +26,7 @@ internal sealed record IngestResult(IngestStatus Status, string Detail, WebhookE
 
     public bool IsSuccess => StatusCode == 200;
 
-    public string ContentType => IsSuccess ? "application/json" : "application/problem+json";
+    public string ContentType => IsSuccess ? "application/json" : ProblemJson.ContentType;
 
     public string Title => Status switch
     {
@@ -44,24 +43,15 @@ internal sealed record IngestResult(IngestStatus Status, string Detail, WebhookE
 
     public string ToJson()
     {
-        var json = new JsonObject();
-        if (IsSuccess)
+        if (!IsSuccess) return ProblemJson.Create(Title, StatusCode, Detail, Check);
+        return new JsonObject
         {
-            json["status"] = Status == IngestStatus.Queued ? "queued" : "archived";
-            json["type"] = Event?.Type;
-            json["conversation_id"] = Event?.ConversationId;
-            json["blob"] = Event?.Blob;
-            json["detail"] = Detail;
-        }
-        else
-        {
-            json["type"] = "about:blank";
-            json["title"] = Title;
-            json["status"] = StatusCode;
-            json["detail"] = Detail;
-            if (Check is not null) json["check"] = Check;
-        }
-        return json.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
+            ["status"] = Status == IngestStatus.Queued ? "queued" : "archived",
+            ["type"] = Event?.Type,
+            ["conversation_id"] = Event?.ConversationId,
+            ["blob"] = Event?.Blob,
+            ["detail"] = Detail,
+        }.ToJsonString();
     }
 
     public static IngestResult Rejected(SignatureFailure failure) => failure switch

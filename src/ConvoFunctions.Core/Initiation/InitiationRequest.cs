@@ -1,0 +1,66 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using ConvoFunctions.Enrichment;
+
+namespace ConvoFunctions.Initiation;
+
+/// <summary>
+/// What ElevenLabs posts to the conversation-initiation (personalization) webhook at the start of an inbound Twilio
+/// or SIP-trunk call. Unknown fields are ignored: the body is documented loosely and grows.
+/// </summary>
+internal sealed partial record InitiationRequest(string? CallerId, string? AgentId, string? CalledNumber, string? CallSid, string? CallId)
+{
+    /// <summary>
+    /// The call's key in the scheme conversations use (<see cref="Enrichment.CallKey"/>), so a call's start rows and its
+    /// conversations share one key. The body does not name the provider: a SIP <c>call_id</c> or a <c>call_sid</c>
+    /// that is not a Twilio SID makes it a SIP-trunk call.
+    /// </summary>
+    public string? CallKey => CallId is not null || CallSid is null || !TwilioCallSid().IsMatch(CallSid)
+        ? Enrichment.CallKey.Derive("sip_trunking", CallSid, CallId, null)
+        : Enrichment.CallKey.Derive(Enrichment.CallKey.Twilio, CallSid, null, null);
+
+    /// <summary>Parses the body; null with a reason fit for a 400 answer when it cannot be recorded.</summary>
+    public static InitiationRequest? TryParse(ReadOnlySpan<byte> body, out string? error)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            using var document = JsonDocument.ParseValue(ref reader);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                error = "The body must be a JSON object.";
+                return null;
+            }
+
+            string? Field(string name)
+            {
+                if (!root.TryGetProperty(name, out var value)) return null;
+                return value.ValueKind switch
+                {
+                    JsonValueKind.String => string.IsNullOrWhiteSpace(value.GetString()) ? null : value.GetString()!.Trim(),
+                    JsonValueKind.Number => value.GetRawText(),
+                    JsonValueKind.Null => null,
+                    _ => throw new FormatException($"{name} must be a string."),
+                };
+            }
+
+            var request = new InitiationRequest(Field("caller_id"), Field("agent_id"), Field("called_number"), Field("call_sid"), Field("call_id"));
+            if (request.CallKey is null)
+            {
+                error = "The body names no call: call_sid (or call_id for SIP trunks) is required.";
+                return null;
+            }
+            error = null;
+            return request;
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException)
+        {
+            error = ex is FormatException ? ex.Message : "The body is not valid JSON.";
+            return null;
+        }
+    }
+
+    [GeneratedRegex("^CA[0-9a-fA-F]{32}$")]
+    private static partial Regex TwilioCallSid();
+}
