@@ -36,6 +36,24 @@ param elevenLabsWebhookSecret string = ''
 @secure()
 param elevenLabsPreviousWebhookSecret string = ''
 
+@description('Shared secret ElevenLabs sends in the X-Initiation-Secret header to the call-start route (Key Vault secret elevenlabs-initiation-secret). Empty leaves the vault\'s current secret as it is; without any secret the route answers 404.')
+@secure()
+param elevenLabsInitiationSecret string = ''
+
+@description('The initiation secret being rotated out, accepted alongside the current one. Empty ends the rotation.')
+@secure()
+param elevenLabsPreviousInitiationSecret string = ''
+
+@description('Existing personalization webhook the call-start route forwards to (proxy mode). Empty answers the default dynamic variables. Put credentials in the headers, not in the URL.')
+param initiationUpstreamUrl string = ''
+
+@description('JSON object of headers sent to the upstream personalization webhook (Key Vault secret initiation-upstream-headers; store {} when it needs none). Empty leaves the vault\'s current secret as it is.')
+@secure()
+param initiationUpstreamHeaders string = ''
+
+@description('JSON object of the dynamic variables answered without an upstream, or when it fails; it must name every variable the agents define.')
+param initiationDefaultDynamicVariables string = '{}'
+
 @description('URL of the Teams Workflows "when a webhook request is received" flow (Key Vault secret teams-webhook-url). Empty leaves the vault\'s current secret as it is.')
 @secure()
 param teamsWebhookUrl string = ''
@@ -62,7 +80,7 @@ param principalType string = 'User'
 var storageNames = {
   containers: ['webhooks']
   queues: ['webhook-events', 'webhook-events-poison']
-  tables: ['conversations', 'calls', 'activity', 'alerts']
+  tables: ['conversations', 'calls', 'activity', 'alerts', 'initiations']
 }
 
 var secretNames = {
@@ -70,6 +88,9 @@ var secretNames = {
   elevenLabsWebhookSecret: 'elevenlabs-webhook-secret'
   elevenLabsPreviousWebhookSecret: 'elevenlabs-previous-webhook-secret'
   teamsWebhookUrl: 'teams-webhook-url'
+  elevenLabsInitiationSecret: 'elevenlabs-initiation-secret'
+  elevenLabsPreviousInitiationSecret: 'elevenlabs-previous-initiation-secret'
+  initiationUpstreamHeaders: 'initiation-upstream-headers'
 }
 
 var token = toLower(uniqueString(resourceGroup().id, environmentName))
@@ -129,6 +150,9 @@ module vault 'modules/keyvault.bicep' = {
       '${secretNames.elevenLabsWebhookSecret}': elevenLabsWebhookSecret
       '${secretNames.elevenLabsPreviousWebhookSecret}': elevenLabsPreviousWebhookSecret
       '${secretNames.teamsWebhookUrl}': teamsWebhookUrl
+      '${secretNames.elevenLabsInitiationSecret}': elevenLabsInitiationSecret
+      '${secretNames.elevenLabsPreviousInitiationSecret}': elevenLabsPreviousInitiationSecret
+      '${secretNames.initiationUpstreamHeaders}': initiationUpstreamHeaders
     }
   }
 }
@@ -200,6 +224,9 @@ module functionApp 'modules/functionapp.bicep' = {
     keyVaultName: vault.outputs.name
     secretNames: secretNames
     hasPreviousWebhookSecret: !empty(elevenLabsPreviousWebhookSecret)
+    hasPreviousInitiationSecret: !empty(elevenLabsPreviousInitiationSecret)
+    initiationUpstreamUrl: initiationUpstreamUrl
+    initiationDefaultDynamicVariables: initiationDefaultDynamicVariables
     emailEndpoint: enableEmailAlerts ? communication!.outputs.endpoint : ''
     emailSender: enableEmailAlerts ? communication!.outputs.sender : ''
     emailRecipients: alertEmailRecipients
@@ -213,6 +240,8 @@ module functionApp 'modules/functionapp.bicep' = {
 
 @description('Paste this into ElevenLabs as the post-call webhook URL.')
 output WEBHOOK_URL string = 'https://${functionApp.outputs.defaultHostName}/api/webhooks/elevenlabs'
+@description('Point the ElevenLabs conversation-initiation (personalization) webhook here, with the X-Initiation-Secret header.')
+output INITIATION_URL string = 'https://${functionApp.outputs.defaultHostName}/api/webhooks/elevenlabs/initiation'
 output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
 output AZURE_RESOURCE_GROUP string = resourceGroup().name

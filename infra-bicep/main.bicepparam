@@ -13,6 +13,12 @@ param elevenLabsApiKey = readEnvironmentVariable('ELEVENLABS_API_KEY', '')
 param elevenLabsWebhookSecret = readEnvironmentVariable('ELEVENLABS_WEBHOOK_SECRET', '')
 param elevenLabsPreviousWebhookSecret = readEnvironmentVariable('ELEVENLABS_PREVIOUS_WEBHOOK_SECRET', '')
 param teamsWebhookUrl = readEnvironmentVariable('TEAMS_WEBHOOK_URL', '')
+param elevenLabsInitiationSecret = readEnvironmentVariable('ELEVENLABS_INITIATION_SECRET', '')
+param elevenLabsPreviousInitiationSecret = readEnvironmentVariable('ELEVENLABS_PREVIOUS_INITIATION_SECRET', '')
+param initiationUpstreamHeaders = readEnvironmentVariable('INITIATION_UPSTREAM_HEADERS', '')
+
+param initiationUpstreamUrl = readEnvironmentVariable('INITIATION_UPSTREAM_URL', '')
+param initiationDefaultDynamicVariables = readEnvironmentVariable('INITIATION_DEFAULT_DYNAMIC_VARIABLES', '{}')
 
 param enableEmailAlerts = bool(readEnvironmentVariable('ENABLE_EMAIL_ALERTS', 'true'))
 param communicationDataLocation = readEnvironmentVariable('ACS_DATA_LOCATION', 'Europe')

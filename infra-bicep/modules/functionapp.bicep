@@ -31,10 +31,21 @@ param secretNames {
   elevenLabsWebhookSecret: string
   elevenLabsPreviousWebhookSecret: string
   teamsWebhookUrl: string
+  elevenLabsInitiationSecret: string
+  elevenLabsPreviousInitiationSecret: string
+  initiationUpstreamHeaders: string
 }
 
 @description('Whether the previous webhook secret (rotation) is in Key Vault; without it the setting stays empty.')
 param hasPreviousWebhookSecret bool
+
+@description('Whether the previous initiation secret (rotation) is in Key Vault; without it the setting stays empty.')
+param hasPreviousInitiationSecret bool
+
+@description('Proxy mode of the call-start route; empty answers the default dynamic variables.')
+param initiationUpstreamUrl string
+
+param initiationDefaultDynamicVariables string
 
 @description('ACS endpoint; empty turns email alerts off.')
 param emailEndpoint string
@@ -102,6 +113,19 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
           // literal text, which would then verify signatures as a second, guessable secret.
           value: hasPreviousWebhookSecret ? '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${secretNames.elevenLabsPreviousWebhookSecret})' : ''
         }
+        // An unresolved reference turns the call-start route off (404) with one log line; the post-call route is unaffected.
+        { name: 'ElevenLabs__InitiationSecret', value: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${secretNames.elevenLabsInitiationSecret})' }
+        {
+          name: 'ElevenLabs__PreviousInitiationSecret'
+          value: hasPreviousInitiationSecret ? '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${secretNames.elevenLabsPreviousInitiationSecret})' : ''
+        }
+        { name: 'Initiation__UpstreamUrl', value: initiationUpstreamUrl }
+        {
+          // The headers usually carry the upstream's credentials; they matter only in proxy mode.
+          name: 'Initiation__UpstreamHeaders'
+          value: empty(initiationUpstreamUrl) ? '' : '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${secretNames.initiationUpstreamHeaders})'
+        }
+        { name: 'Initiation__DefaultDynamicVariables', value: initiationDefaultDynamicVariables }
         { name: 'Alerts__Teams__WebhookUrl', value: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${secretNames.teamsWebhookUrl})' }
         // No Alerts__Email__AccessKey: without it the app authenticates to ACS with the managed identity.
         { name: 'Alerts__Email__Endpoint', value: emailEndpoint }

@@ -23,6 +23,9 @@ internal static class Contract
         Env(SettingNames.ElevenLabsWebhookSecret),
         Env(SettingNames.ElevenLabsPreviousWebhookSecret),
         Env(SettingNames.AlertsTeamsWebhookUrl),
+        Env(SettingNames.ElevenLabsInitiationSecret),
+        Env(SettingNames.ElevenLabsPreviousInitiationSecret),
+        Env(SettingNames.InitiationUpstreamHeaders),
     ];
 
     /// <summary>Settings the platform or the Azure SDK reads, which the app itself never names.</summary>
