@@ -34,6 +34,7 @@ public sealed class SettingsContractTests
     {
         { SettingNames.ElevenLabsSection, typeof(global::ConvoFunctions.ElevenLabs.ElevenLabsOptions) },
         { SettingNames.WebhooksSection, typeof(global::ConvoFunctions.Webhooks.WebhookOptions) },
+        { SettingNames.InitiationSection, typeof(global::ConvoFunctions.Initiation.InitiationOptions) },
         { SettingNames.DetectionSection, typeof(global::ConvoFunctions.Detection.DetectionOptions) },
         { SettingNames.AlertsSection, typeof(global::ConvoFunctions.Alerts.AlertOptions) },
     };
