@@ -25,7 +25,7 @@ namespace ConvoFunctions.Benchmarks;
 internal static class InitiationLatency
 {
     private const int Concurrency = 32;
-    private const int Rounds = 4;
+    private const int Rounds = 10;
     private const string Secret = "isec_benchmark_only";
     private static readonly TimeSpan UpstreamDelay = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan TotalBudget = TimeSpan.FromMinutes(10);

@@ -47,10 +47,11 @@ internal sealed partial class InitiationResponder(
             request.CallKey!, Guid.NewGuid().ToString("N"), time.GetUtcNow(),
             request.AgentId, request.CallerId, request.CalledNumber, request.CallSid, request.CallId);
 
-        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        budget.CancelAfter(settings.Timeout);
+        // The write is not tied to the request: a request ElevenLabs gave up on is still evidence worth keeping.
+        using var budget = new CancellationTokenSource(settings.Timeout, time);
+        using var answering = CancellationTokenSource.CreateLinkedTokenSource(budget.Token, cancellationToken);
         var recording = RecordAsync(record, budget.Token);
-        var answer = settings.Upstream is null ? null : await upstream.AskAsync(bytes, budget.Token);
+        var answer = settings.Upstream is null ? null : await upstream.AskAsync(bytes, answering.Token);
         await recording;
 
         var source = answer is null ? "default" : "upstream";
