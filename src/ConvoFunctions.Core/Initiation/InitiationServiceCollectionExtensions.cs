@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace ConvoFunctions.Initiation;
@@ -45,10 +46,24 @@ internal static class InitiationServiceCollectionExtensions
     }
 }
 
-/// <summary>Checks the initiation settings at start-up, so a misconfiguration is logged before the first call.</summary>
-internal sealed class InitiationStartupCheck(InitiationSettings settings) : IHostedService
+/// <summary>
+/// Builds <see cref="InitiationSettings"/> (whose constructor runs the checks) at start-up, so a misconfiguration is
+/// logged before the first call rather than during it, and says once which mode the route runs in.
+/// </summary>
+internal sealed partial class InitiationStartupCheck(InitiationSettings settings, ILogger<InitiationStartupCheck> logger) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken) => Task.FromResult(settings.Enabled);
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Only the upstream's host is named: its path or query may carry a key.
+        var mode = !settings.Enabled ? $"off (404): no usable {SettingNames.ElevenLabsInitiationSecret}"
+            : settings.Upstream is { } upstream ? $"proxy mode to {upstream.Host}, defaults after {settings.Timeout}"
+            : "answering the default dynamic variables";
+        LogMode(mode);
+        return Task.CompletedTask;
+    }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Initiation route: {mode}")]
+    private partial void LogMode(string mode);
 }

@@ -274,6 +274,21 @@ public sealed class InitiationRouteTests(AzuriteFixture azurite)
         Assert.Single(await RowsAsync(services, "twilio:" + sid));
     }
 
+    [Fact]
+    public async Task Start_up_says_which_mode_the_route_runs_in_without_the_upstream_key()
+    {
+        await using var services = Services(new() { [SettingNames.InitiationUpstreamUrl] = "https://personalize.example.com/api/init?code=fn-key-123" });
+
+        foreach (var hosted in services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<InitiationStartupCheck>())
+        {
+            await hosted.StartAsync(CancellationToken.None);
+        }
+
+        var line = Assert.Single(_log.Lines, l => l.Contains("Initiation route:", StringComparison.Ordinal));
+        Assert.Contains("proxy mode to personalize.example.com", line);
+        Assert.DoesNotContain("fn-key-123", string.Join("\n", _log.Lines));
+    }
+
     internal static string NewCallSid() => "CA" + Guid.NewGuid().ToString("N");
 
     internal static string Body(string sid) =>
