@@ -12,8 +12,24 @@ internal static class InitiationServiceCollectionExtensions
 {
     public static IServiceCollection AddInitiation(this IServiceCollection services, IConfiguration configuration)
     {
-        // Bound without start-up validation: InitiationSettings turns a bad part off instead (see there).
-        services.AddOptions<InitiationOptions>().Bind(configuration.GetSection(SettingNames.InitiationSection));
+        // No start-up validation: InitiationSettings turns a bad part off instead (see there). Not even a timeout that
+        // is no time span may throw here, since building the settings would then stop the host and the webhook route.
+        services.AddOptions<InitiationOptions>().Configure(options =>
+        {
+            var section = configuration.GetSection(SettingNames.InitiationSection);
+            try
+            {
+                section.Bind(options);
+            }
+            catch (InvalidOperationException)
+            {
+                // Only the timeout can fail to convert (the rest are strings): keep the others, mark it out of range.
+                options.UpstreamUrl = section[nameof(InitiationOptions.UpstreamUrl)];
+                options.UpstreamHeaders = section[nameof(InitiationOptions.UpstreamHeaders)];
+                options.DefaultDynamicVariables = section[nameof(InitiationOptions.DefaultDynamicVariables)] ?? options.DefaultDynamicVariables;
+                options.UpstreamTimeout = TimeSpan.MinValue;
+            }
+        });
         services.AddMetrics();
         services.AddSingleton<InitiationSettings>();
         services.AddSingleton<InitiationMetrics>();

@@ -35,14 +35,15 @@ internal sealed partial class InitiationSettings
             .Select(s => SHA256.HashData(Encoding.UTF8.GetBytes(s))).ToArray();
         if (KeyVaultReference.IsUnresolved(el.InitiationSecret))
         {
-            LogOff(logger, SettingNames.ElevenLabsInitiationSecret, "is an unresolved Key Vault reference", "the initiation route answers 404");
+            LogOff(logger, SettingNames.ElevenLabsInitiationSecret, "is an unresolved Key Vault reference",
+                _secretHashes.Length == 0 ? "the initiation route answers 404" : "only the previous secret is accepted");
         }
 
         Timeout = o.UpstreamTimeout;
         if (Timeout < MinTimeout || Timeout > MaxTimeout)
         {
             Timeout = InitiationOptions.DefaultUpstreamTimeout;
-            LogOff(logger, SettingNames.InitiationUpstreamTimeout, $"must lie between {MinTimeout} and {MaxTimeout}", $"using {Timeout}");
+            LogOff(logger, SettingNames.InitiationUpstreamTimeout, $"is not a time span between {MinTimeout} and {MaxTimeout}", $"using {Timeout}");
         }
 
         if (!string.IsNullOrWhiteSpace(o.UpstreamUrl))

@@ -254,6 +254,7 @@ public sealed class InitiationRouteTests(AzuriteFixture azurite)
     [InlineData(SettingNames.InitiationUpstreamHeaders, "Authorization: Bearer leaked-token")]
     [InlineData(SettingNames.InitiationDefaultDynamicVariables, "[1,2]")]
     [InlineData(SettingNames.InitiationUpstreamTimeout, "00:05:00")]
+    [InlineData(SettingNames.InitiationUpstreamTimeout, "two seconds")]
     public async Task A_misconfigured_part_turns_itself_off_with_one_log_line_and_the_call_is_still_answered(string setting, string value)
     {
         var settings = new Dictionary<string, string?> { [setting] = value };
