@@ -29,12 +29,6 @@ internal static class SendCommand
 
     private static async Task<int> RunAsync(FileInfo file, Uri url, string? secret, long? timestamp, CancellationToken cancellationToken)
     {
-        if (!file.Exists)
-        {
-            await Console.Error.WriteLineAsync($"File not found: {file.FullName}");
-            return 2;
-        }
-
         secret ??= LocalConfiguration.Build(LocalConfiguration.DefaultSettingsFile)[SettingNames.ElevenLabsWebhookSecret]!;
         var body = await File.ReadAllBytesAsync(file.FullName, cancellationToken);
         var signedAt = timestamp ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds();
