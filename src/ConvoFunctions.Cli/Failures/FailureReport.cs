@@ -30,7 +30,7 @@ internal static partial class FailureReport
     public static Failure Describe(Exception exception, string verb)
     {
         var failure = Classify(exception, verb);
-        return failure with { Message = Redact(failure.Message) };
+        return failure with { Message = Redact(ColonForm().Replace(failure.Message, "$1__$2")) };
     }
 
     /// <summary>Belt and braces: a credential that slipped into a message from a library is masked.</summary>
@@ -116,9 +116,7 @@ internal static partial class FailureReport
     /// "DataAnnotation validation failed for 'WebhookOptions' members: 'MaxBodyBytes' with the error: '…'." becomes
     /// "Webhooks__MaxBodyBytes: …": the name the user sets.
     /// </summary>
-    private static string Setting(string failure) => ColonForm().Replace(RewriteSetting(failure), "$1__$2");
-
-    private static string RewriteSetting(string failure)
+    private static string Setting(string failure)
     {
         if (DataAnnotationFailure().Match(failure) is not { Success: true } m) return failure;
         var error = m.Groups["error"].Value;
