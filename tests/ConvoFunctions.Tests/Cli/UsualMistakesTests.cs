@@ -68,6 +68,14 @@ public sealed partial class UsualMistakesTests(AzuriteFixture azurite)
             1, "Cannot connect to 127.0.0.1:{port}", "convo serve", "--url"),
         ["send a file that does not exist"] = new(_ => Task.FromResult<string[]>(["send", "no-such-webhook.json"]),
             2, "File not found", "no-such-webhook.json"),
+        ["send a folder instead of a file"] = new(_ => Task.FromResult<string[]>(["send", AppContext.BaseDirectory]), 2, "Cannot read", AppContext.BaseDirectory.TrimEnd('/')),
+        ["serve with a settings file that is not JSON"] = new(s =>
+            {
+                var path = s.SettingsFile();
+                File.WriteAllText(path, $$"""{ "Values": { "ElevenLabs__ApiKey": "{{ApiKey}}", } """);
+                return Task.FromResult<string[]>(["serve", "--port", $"{ConvoProcess.FreePort()}", "--storage", s.Storage, "--settings", path]);
+            },
+            2, "local.settings.json is not valid JSON", "line 1"),
         ["send without a file"] = new(_ => Task.FromResult<string[]>(["send"]), 2, "Required argument missing", "send"),
         ["serve on a port that is taken"] = new(s =>
             {
