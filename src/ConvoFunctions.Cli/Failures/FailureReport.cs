@@ -61,6 +61,8 @@ internal static partial class FailureReport
         AuthenticationFailedException or CredentialUnavailableException => new(
             $"No Azure sign-in for the identity-based {SettingNames.Storage}: run 'az login', or give a connection string.", ExitCodes.Failure),
         HttpRequestException http => Unreachable(http, verb),
+        // convo's own waits (Azurite start, the load harnesses) say what they waited for.
+        TimeoutException => new(exception.Message, ExitCodes.Failure),
         // The resilience pipeline's own rejections (open circuit, total timeout) are the API being unavailable.
         Polly.ExecutionRejectedException => new($"The ElevenLabs API is not answering: {exception.Message} {Hint(verb)}", ExitCodes.Failure),
         _ => Unexpected(exception),
