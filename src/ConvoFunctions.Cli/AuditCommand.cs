@@ -49,7 +49,7 @@ internal static class AuditCommand
         if (!TryParseSince(since, out var period))
         {
             await stderr.WriteLineAsync($"--since: '{since}' is not a duration such as 24h, 90m, 7d.");
-            return 2;
+            return ExitCodes.Usage;
         }
 
         var configuration = LocalConfiguration.Build(settingsFile);
@@ -63,7 +63,7 @@ internal static class AuditCommand
         if (string.IsNullOrWhiteSpace(elevenLabs.ApiKey))
         {
             await stderr.WriteLineAsync($"Set {SettingNames.ToEnvironmentForm(SettingNames.ElevenLabsApiKey)} (environment or {settingsFile}).");
-            return 2;
+            return ExitCodes.Usage;
         }
         var fuzzyGap = TimeSpan.TryParse(configuration[SettingNames.DetectionFuzzyGap], CultureInfo.InvariantCulture, out var gap) ? gap : new DetectionOptions().FuzzyGap;
         var verdicts = Verdicts.TryParseList(configuration[SettingNames.DetectionAlertVerdicts] ?? nameof(Verdict.RealPlusBlank), out var v) && v.Count > 0

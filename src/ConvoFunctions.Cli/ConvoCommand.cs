@@ -13,6 +13,8 @@ internal static class ConvoCommand
         Recursive = true,
     };
 
+    public const string Interrupted = "Interrupted.";
+
     // Ctrl+C cancels the verb's token; a verb that has not finished cleaning up (Azurite, the host) by then is cut off.
     private static readonly TimeSpan CleanupAfterCtrlC = TimeSpan.FromSeconds(10);
 
@@ -31,16 +33,13 @@ internal static class ConvoCommand
     /// The entry point of <c>convo</c> (Program.cs) for every verb: parse, run, and turn a failure into one or two
     /// lines and an exit code from <see cref="ExitCodes"/>. Usage errors exit 2, Ctrl+C 130.
     /// </summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
+    public static async Task<int> RunAsync(string[] args)
     {
-        stderr ??= Console.Error;
         var parsed = Create().Parse(args);
         var configuration = new InvocationConfiguration
         {
             EnableDefaultExceptionHandler = false,
             ProcessTerminationTimeout = CleanupAfterCtrlC,
-            Output = stdout ?? Console.Out,
-            Error = stderr,
         };
         if (parsed.Errors.Count > 0)
         {
@@ -50,15 +49,18 @@ internal static class ConvoCommand
 
         try
         {
-            return await parsed.InvokeAsync(configuration);
+            var exitCode = await parsed.InvokeAsync(configuration);
+            // System.CommandLine answers 130 itself when a verb has not stopped in time after Ctrl+C.
+            if (exitCode == ExitCodes.Interrupted) await Console.Error.WriteLineAsync(Interrupted);
+            return exitCode;
         }
         catch (Exception ex)
         {
             var failure = FailureReport.Describe(ex, parsed.CommandResult.Command.Name);
-            await stderr.WriteLineAsync(failure.Message);
+            await Console.Error.WriteLineAsync(failure.Message);
             if (parsed.GetValue(Verbose) || Environment.GetEnvironmentVariable(FailureReport.VerboseEnvironmentVariable) is "1" or "true")
             {
-                await stderr.WriteLineAsync(FailureReport.Redact(ex.ToString()));
+                await Console.Error.WriteLineAsync(FailureReport.Redact(ex.ToString()));
             }
             return failure.ExitCode;
         }

@@ -44,7 +44,7 @@ internal static partial class FailureReport
         TaskCanceledException { InnerException: TimeoutException timeout } =>
             new($"No answer in time: {timeout.Message} {Hint(verb)}", ExitCodes.Failure),
         // Only Ctrl+C (or SIGTERM) cancels a verb's token; a timeout is the case above.
-        OperationCanceledException => new("Interrupted.", ExitCodes.Interrupted),
+        OperationCanceledException => new(ConvoCommand.Interrupted, ExitCodes.Interrupted),
         SettingException => new(exception.Message, ExitCodes.Usage),
         OptionsValidationException invalid => new(
             $"Invalid setting: {string.Join(" ", invalid.Failures.Select(Setting))} Fix it in local.settings.json or the environment.", ExitCodes.Usage),
