@@ -4,10 +4,12 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using ConvoFunctions.Alerts;
+using ConvoFunctions.Cli.Failures;
 using ConvoFunctions.Cli.Local;
 using ConvoFunctions.Configuration;
 using ConvoFunctions.Detection;
 using ConvoFunctions.ElevenLabs;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -17,8 +19,6 @@ namespace ConvoFunctions.Cli;
 /// <summary><c>convo audit</c>: the detection once over ElevenLabs history, no Azure. Exit 0 clean, 3 duplicates, 2 usage, 1 error.</summary>
 internal static class AuditCommand
 {
-    public const int DuplicatesFound = 3;
-
     public static Command Create()
     {
         var since = new Option<string>("--since") { Description = "How far back: 24h, 90m, 7d or a TimeSpan (1.00:00:00).", DefaultValueFactory = _ => "24h" };
@@ -49,20 +49,21 @@ internal static class AuditCommand
         if (!TryParseSince(since, out var period))
         {
             await stderr.WriteLineAsync($"--since: '{since}' is not a duration such as 24h, 90m, 7d.");
-            return 2;
+            return ExitCodes.Usage;
         }
 
         var configuration = LocalConfiguration.Build(settingsFile);
-        var elevenLabs = new ElevenLabsOptions
+        // The same ElevenLabs__ settings as the app (retries, timeouts, concurrency); --base-url wins.
+        var elevenLabs = configuration.GetSection(SettingNames.ElevenLabsSection).Get<ElevenLabsOptions>() ?? new ElevenLabsOptions();
+        if (baseUrl is not null) elevenLabs.BaseUrl = baseUrl;
+        if (!elevenLabs.BaseUrl.IsAbsoluteUri)
         {
-            ApiKey = configuration[SettingNames.ElevenLabsApiKey],
-            BaseUrl = baseUrl ?? (Uri.TryCreate(configuration[SettingNames.ElevenLabsBaseUrl], UriKind.Absolute, out var u) ? u : new Uri(ElevenLabsOptions.PublicApiBaseUrl)),
-        };
-        if (int.TryParse(configuration[SettingNames.ElevenLabsMaxConcurrency], out var concurrency)) elevenLabs.MaxConcurrency = concurrency;
+            throw new SettingException($"{SettingNames.ToEnvironmentForm(SettingNames.ElevenLabsBaseUrl)} must be an absolute URL such as {ElevenLabsOptions.PublicApiBaseUrl}.");
+        }
         if (string.IsNullOrWhiteSpace(elevenLabs.ApiKey))
         {
             await stderr.WriteLineAsync($"Set {SettingNames.ToEnvironmentForm(SettingNames.ElevenLabsApiKey)} (environment or {settingsFile}).");
-            return 2;
+            return ExitCodes.Usage;
         }
         var fuzzyGap = TimeSpan.TryParse(configuration[SettingNames.DetectionFuzzyGap], CultureInfo.InvariantCulture, out var gap) ? gap : new DetectionOptions().FuzzyGap;
         var verdicts = Verdicts.TryParseList(configuration[SettingNames.DetectionAlertVerdicts] ?? nameof(Verdict.RealPlusBlank), out var v) && v.Count > 0
@@ -79,23 +80,14 @@ internal static class AuditCommand
         var to = DateTimeOffset.UtcNow;
         var from = to - period;
         var progress = new SyncProgress(line => stderr.WriteLine($"[audit] {line}"));
-        AuditResult result;
-        try
-        {
-            result = await DuplicateAudit.RunAsync(directory, from, to, agent, fuzzyGap, elevenLabs.MaxConcurrency, progress, cancellationToken);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or Polly.ExecutionRejectedException)
-        {
-            // Polly's rejections (open circuit, exhausted timeout) are the API being unavailable, too.
-            await stderr.WriteLineAsync($"ElevenLabs API error: {ex.Message}");
-            return 1;
-        }
+        // An unreachable or refusing API surfaces as an exception that ConvoCommand.RunAsync reports.
+        var result = await DuplicateAudit.RunAsync(directory, from, to, agent, fuzzyGap, elevenLabs.MaxConcurrency, progress, cancellationToken);
 
         await stdout.WriteAsync(Render(result, format));
         var alerting = result.Duplicates.Count(g => verdicts.Contains(g.Verdict));
         await stderr.WriteLineAsync($"[audit] {result.Listed} conversations from {from:yyyy-MM-dd HH:mm} to {to:yyyy-MM-dd HH:mm} UTC; " +
             $"{result.Duplicates.Count} calls with more than one conversation, {alerting} of them {string.Join(" or ", verdicts.Select(x => x.Describe()))}.");
-        return alerting > 0 ? DuplicatesFound : 0;
+        return alerting > 0 ? ExitCodes.DuplicatesFound : ExitCodes.Success;
     }
 
     internal static bool TryParseSince(string text, out TimeSpan period)

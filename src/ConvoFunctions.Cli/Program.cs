@@ -1,3 +1,3 @@
 using ConvoFunctions.Cli;
 
-return await ConvoCommand.Create().Parse(args).InvokeAsync();
+return await ConvoCommand.RunAsync(args);

@@ -37,8 +37,7 @@ internal static class ReplayCommand
         var connection = storage ?? LocalConfiguration.Build(settingsFile)[SettingNames.Storage];
         if (string.IsNullOrWhiteSpace(connection))
         {
-            await Console.Error.WriteLineAsync($"No storage account: pass --storage <connection string> or set {SettingNames.Storage}.");
-            return 2;
+            throw new SettingException($"No storage account: pass --storage <connection string> or set {SettingNames.Storage}.");
         }
 
         var account = StorageAccount.FromConnectionString(connection);

@@ -37,12 +37,6 @@ internal static class SendCommand
 
     private static async Task<int> RunAsync(FileInfo file, Uri? url, string? secret, long? timestamp, bool initiation, CancellationToken cancellationToken)
     {
-        if (!file.Exists)
-        {
-            await Console.Error.WriteLineAsync($"File not found: {file.FullName}");
-            return 2;
-        }
-
         var settings = LocalConfiguration.Build(LocalConfiguration.DefaultSettingsFile);
         secret ??= settings[initiation ? SettingNames.ElevenLabsInitiationSecret : SettingNames.ElevenLabsWebhookSecret]!;
         url ??= new Uri(LocalBase + (initiation ? Routes.ElevenLabsInitiation : Routes.ElevenLabsWebhook));

@@ -75,7 +75,16 @@ internal sealed partial class AzuriteProcess : IAsyncDisposable
             start.ArgumentList.Add(location);
         }
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException("node could not be started.");
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new InvalidOperationException("node could not be started.");
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            throw new FileNotFoundException(
+                "Node.js ('node') is not on PATH, and Azurite needs it: install Node.js (then 'npm ci' in the repository), or pass --storage <connection string>.");
+        }
         var listening = new Dictionary<string, int>();
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var output = new System.Text.StringBuilder();
@@ -102,6 +111,11 @@ internal sealed partial class AzuriteProcess : IAsyncDisposable
         try
         {
             await ready.Task.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            Kill(process);
+            throw new TimeoutException("Azurite did not start listening within 60 seconds; try again, or pass --storage <connection string>.");
         }
         catch
         {

@@ -38,9 +38,23 @@ internal static class LocalConfiguration
     public static bool UsesDevelopmentSecret(IConfiguration configuration) =>
         configuration[SettingNames.ElevenLabsWebhookSecret] == DevelopmentWebhookSecret;
 
+    private static JsonDocument Parse(string path)
+    {
+        try
+        {
+            return JsonDocument.Parse(File.ReadAllText(path));
+        }
+        catch (JsonException ex)
+        {
+            // The position only: the parser's message may quote the text around it, which can be a secret.
+            throw new SettingException(
+                $"{path} is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}); it should look like local.settings.sample.json.");
+        }
+    }
+
     private static Dictionary<string, string?> ReadValues(string path)
     {
-        using var document = JsonDocument.Parse(File.ReadAllText(path));
+        using var document = Parse(path);
         var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         if (document.RootElement.TryGetProperty("Values", out var section))
         {

@@ -35,6 +35,9 @@ internal static class LocalFunctionsHost
         builder.Logging.SetMinimumLevel(logLevel);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+        // The host logs a start failure with its stack trace before throwing it; convo reports the exception in one
+        // line (with the trace under --verbose). Its background services here log their own failures.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.Services.AddMvcCore();
         builder.Services.AddConvoFunctions(builder.Configuration);
         if (pollQueue)

@@ -22,10 +22,23 @@ internal sealed class StorageAccount(BlobServiceClient blobs, QueueServiceClient
     public QueueClient Queue(string name) => Queues.GetQueueClient(name);
     public TableClient Table(string name) => Tables.GetTableClient(name);
 
-    public static StorageAccount FromConnectionString(string connectionString) => new(
-        new BlobServiceClient(connectionString, Configure(new BlobClientOptions())),
-        new QueueServiceClient(connectionString, Configure(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 })),
-        new TableServiceClient(connectionString, Configure(new TableClientOptions())));
+    public static StorageAccount FromConnectionString(string connectionString)
+    {
+        try
+        {
+            return new(
+                new BlobServiceClient(connectionString, Configure(new BlobClientOptions())),
+                new QueueServiceClient(connectionString, Configure(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 })),
+                new TableServiceClient(connectionString, Configure(new TableClientOptions())));
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException)
+        {
+            // The SDK's parser messages never echo the string; ours must not either (it holds the account key).
+            throw new SettingException(
+                $"The storage connection string in {SettingNames.Storage} is not valid ({ex.Message.TrimEnd('.')}): expected " +
+                "'DefaultEndpointsProtocol=https;AccountName=<name>;AccountKey=<key>;…' or 'UseDevelopmentStorage=true'.");
+        }
+    }
 
     /// <summary>Reads <c>AzureWebJobsStorage</c> the way the Functions host does.</summary>
     public static StorageAccount FromConfiguration(IConfiguration configuration)
