@@ -29,6 +29,7 @@ internal static class ServiceCollectionExtensions
 
         services.AddElevenLabsClient();
         services.AddHostedService<ElevenLabsStartupCheck>();
+        services.AddHostedService<Configuration.OptionalSettingsCheck>();
         services.AddSingleton<CorrelationRepository>();
         services.AddSingleton<PoisonQueue>();
         // Transient: it holds the typed HttpClient, which the factory hands out fresh (handler rotation).

@@ -51,6 +51,15 @@ internal sealed class ElevenLabsOptions : IValidatableObject
         if (KeyVaultReference.Usable(PreviousWebhookSecret) is { } previous) yield return previous;
     }
 
+    /// <summary>Optional ElevenLabs settings that are set but unusable; the feature runs without them (see <see cref="SettingProblem"/>).</summary>
+    public IEnumerable<SettingProblem> Problems()
+    {
+        if (KeyVaultReference.IsUnresolved(ApiKey))
+            yield return SettingProblem.Unresolved("Enrichment from the ElevenLabs API (webhook bodies are used instead)", SettingNames.ElevenLabsApiKey);
+        if (KeyVaultReference.IsUnresolved(PreviousWebhookSecret))
+            yield return SettingProblem.Unresolved("The previous webhook secret (rotation)", SettingNames.ElevenLabsPreviousWebhookSecret);
+    }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (KeyVaultReference.IsUnresolved(WebhookSecret))
