@@ -29,7 +29,8 @@ internal static class ServiceCollectionExtensions
 
         services.AddElevenLabsClient();
         services.AddHostedService<ElevenLabsStartupCheck>();
-        services.AddHostedService<Configuration.OptionalSettingsCheck>();
+        services.AddSingleton<Configuration.OptionalSettingsCheck>();
+        services.AddHostedService(sp => sp.GetRequiredService<Configuration.OptionalSettingsCheck>());
         services.AddSingleton<CorrelationRepository>();
         services.AddSingleton<PoisonQueue>();
         // Transient: it holds the typed HttpClient, which the factory hands out fresh (handler rotation).
