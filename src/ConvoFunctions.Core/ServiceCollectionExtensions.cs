@@ -23,6 +23,10 @@ internal static class ServiceCollectionExtensions
         services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(Configuration.SettingNames.WebhooksSection))
             .ValidateDataAnnotations().ValidateOnStart();
 
+        services.AddOptions<Retention.RetentionOptions>().Bind(configuration.GetSection(Configuration.SettingNames.RetentionSection))
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Retention.RetentionSweep>();
+
         services.AddSingleton<WebhookSignatureVerifier>();
         services.AddSingleton<WebhookStore>();
         services.AddSingleton<WebhookIngestor>();

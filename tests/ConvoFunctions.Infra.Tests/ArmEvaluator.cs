@@ -44,6 +44,9 @@ internal sealed class ArmEvaluator(
             var v => Text(v).Length == 0,
         },
         "tolower" => Str(args[0]).ToLowerInvariant(),
+        "string" => Text(args[0]),
+        "true" => true,
+        "null" => null,
         "createobject" => CreateObject(args),
         "uniquestring" => "token0000000001",
         "resourcegroup" => new JsonObject { ["id"] = "/subscriptions/0/resourceGroups/rg-test", ["name"] = "rg-test", ["location"] = "swedencentral" },
@@ -70,6 +73,7 @@ internal sealed class ArmEvaluator(
         null => "",
         JsonValue v when v.TryGetValue<string>(out var s) => s,
         JsonValue v when v.TryGetValue<bool>(out var b) => b ? "True" : "False",
+        JsonValue v when v.TryGetValue<int>(out var i) => i.ToString(CultureInfo.InvariantCulture),
         _ => node.ToJsonString(),
     };
 

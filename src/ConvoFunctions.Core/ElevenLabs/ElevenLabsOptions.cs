@@ -27,6 +27,13 @@ internal sealed class ElevenLabsOptions : IValidatableObject
     [Range(1, 256)]
     public int MaxConcurrency { get; set; } = 4;
 
+    /// <summary>
+    /// Most API calls the whole app makes at once, over every instance (a Flex app scales to 40 and more): each call
+    /// holds a lease on one of this many slot blobs (<see cref="AppConcurrencySlots"/>).
+    /// </summary>
+    [Range(1, 64)]
+    public int AppMaxConcurrency { get; set; } = 4;
+
     /// <summary>Retries per API request inside one delivery (429, 408, 5xx, network); 0 leaves retrying to the queue.</summary>
     [Range(0, 10)]
     public int RetryAttempts { get; set; } = 4;
