@@ -80,7 +80,7 @@ param principalType string = 'User'
 
 // The storage names the code uses; StorageNames.cs is the source and a test keeps this list equal to it.
 var storageNames = {
-  containers: ['webhooks']
+  containers: ['webhooks', 'elevenlabs-slots']
   queues: ['webhook-events', 'webhook-events-poison']
   tables: ['conversations', 'calls', 'activity', 'alerts']
 }
@@ -138,7 +138,8 @@ module storage 'modules/storage.bicep' = {
     deploymentContainerName: deploymentContainerName
     sku: effectiveStorageSku
     retentionDays: retentionDays
-    retainedContainers: storageNames.containers
+    // The raw webhook bodies; the slot blobs of elevenlabs-slots hold nothing and are never retired.
+    retainedContainers: ['webhooks']
     containers: storageNames.containers
     queues: storageNames.queues
     tables: storageNames.tables

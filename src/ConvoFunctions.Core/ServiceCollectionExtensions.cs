@@ -31,6 +31,7 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton<WebhookStore>();
         services.AddSingleton<WebhookIngestor>();
 
+        services.AddSingleton<AppConcurrencySlots>();
         services.AddElevenLabsClient();
         services.AddHostedService<ElevenLabsStartupCheck>();
         services.AddSingleton<Configuration.OptionalSettingsCheck>();

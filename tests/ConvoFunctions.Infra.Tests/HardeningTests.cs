@@ -12,7 +12,7 @@ public class HardeningTests
         Assert.Equal(30, (int?)main["parameters"]!["retentionDays"]!["defaultValue"]);
         var module = main.Module("storage");
         Assert.Equal("[parameters('retentionDays')]", (string?)module.Parameter("retentionDays"));
-        Assert.Equal(Contract.Containers, Arm.StringArray(main.Resolve(module.Parameter("retainedContainers"))));
+        Assert.Equal([ConvoFunctions.Storage.StorageNames.WebhookContainer], Arm.StringArray(main.Resolve(module.Parameter("retainedContainers"))));
 
         var policy = module.InnerTemplate().Single("Microsoft.Storage/storageAccounts/managementPolicies");
         var rule = Assert.Single(policy["properties"]!["policy"]!["rules"]!.AsArray())!;

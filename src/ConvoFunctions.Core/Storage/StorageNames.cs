@@ -9,6 +9,9 @@ internal static class StorageNames
     public const string WebhookContainer = "webhooks";
     public const string WebhookEventsQueue = "webhook-events";
 
+    // Lease blobs bounding the app's concurrent ElevenLabs API calls over all instances (AppConcurrencySlots).
+    public const string ConcurrencySlotsContainer = "elevenlabs-slots";
+
     // The Functions queue trigger moves a message here after maxDequeueCount attempts.
     public const string WebhookEventsPoisonQueue = WebhookEventsQueue + "-poison";
 
@@ -17,7 +20,7 @@ internal static class StorageNames
     public const string ActivityTable = "activity";
     public const string AlertsTable = "alerts";
 
-    public static IReadOnlyList<string> Containers { get; } = [WebhookContainer];
+    public static IReadOnlyList<string> Containers { get; } = [WebhookContainer, ConcurrencySlotsContainer];
     public static IReadOnlyList<string> Queues { get; } = [WebhookEventsQueue, WebhookEventsPoisonQueue];
     public static IReadOnlyList<string> Tables { get; } = [ConversationsTable, CallsTable, ActivityTable, AlertsTable];
 }
