@@ -51,6 +51,8 @@ public sealed class TelemetrySecretTests(AzuriteFixture azurite)
         var unreachable = await dispatcher.RaiseAsync(Health(factory, "unreachable"), false, CancellationToken.None);
         tracer.ForceFlush();
         services.GetRequiredService<LoggerProvider>().ForceFlush();
+        // Activity listeners are process-wide: stop listening before reading, as other tests' HTTP calls go on.
+        await services.DisposeAsync();
 
         Assert.Contains(TeamsChannel.ChannelName, accepted!.Sent);
         Assert.Contains(TeamsChannel.ChannelName, refused!.Failed);
