@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Azure;
 using Azure.Storage.Blobs.Specialized;
 using ConvoFunctions.Storage;
@@ -17,6 +18,10 @@ internal sealed class AppConcurrencySlots(StorageAccount storage, IOptions<Eleve
     private static readonly TimeSpan RenewEvery = TimeSpan.FromSeconds(20);
     private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(1);
 
+    // Slots this instance released last: usually still free, so the next call takes one in a single round trip
+    // instead of probing slots other instances hold.
+    private readonly ConcurrentQueue<int> _released = new();
+
     public int Limit => options.Value.AppMaxConcurrency;
 
     /// <summary>Waits for a free slot; dispose the result to give it back.</summary>
@@ -26,16 +31,19 @@ internal sealed class AppConcurrencySlots(StorageAccount storage, IOptions<Eleve
         var wait = TimeSpan.FromMilliseconds(25);
         while (true)
         {
-            // A random order spreads instances over the slots instead of all contending for slot 0.
-            foreach (var index in Enumerable.Range(0, Limit).OrderBy(_ => Random.Shared.Next()))
+            // Then a random order, which spreads instances over the slots instead of all contending for slot 0.
+            var recent = _released.TryDequeue(out var last) && last < Limit ? [last] : Array.Empty<int>();
+            foreach (var index in recent.Concat(Enumerable.Range(0, Limit).Except(recent).OrderBy(_ => Random.Shared.Next())))
             {
-                var lease = container.GetBlobClient($"slot-{index:00}").GetBlobLeaseClient();
-                if (await TryAcquireAsync(lease, cancellationToken)) return new Slot(lease, time);
+                var lease = container.GetBlobClient(SlotName(index)).GetBlobLeaseClient();
+                if (await TryAcquireAsync(lease, cancellationToken)) return new Slot(lease, index, _released, time);
             }
             await Task.Delay(wait + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 25)), time, cancellationToken);
             wait = wait * 2 < MaxWait ? wait * 2 : MaxWait;
         }
     }
+
+    private static string SlotName(int index) => $"slot-{index:00}";
 
     private async Task<bool> TryAcquireAsync(BlobLeaseClient lease, CancellationToken cancellationToken)
     {
@@ -72,12 +80,16 @@ internal sealed class AppConcurrencySlots(StorageAccount storage, IOptions<Eleve
     private sealed class Slot : IAsyncDisposable
     {
         private readonly BlobLeaseClient _lease;
+        private readonly int _index;
+        private readonly ConcurrentQueue<int> _released;
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _renewal;
 
-        public Slot(BlobLeaseClient lease, TimeProvider time)
+        public Slot(BlobLeaseClient lease, int index, ConcurrentQueue<int> released, TimeProvider time)
         {
             _lease = lease;
+            _index = index;
+            _released = released;
             _renewal = RenewAsync(time, _stop.Token);
         }
 
@@ -108,6 +120,7 @@ internal sealed class AppConcurrencySlots(StorageAccount storage, IOptions<Eleve
             try
             {
                 await _lease.ReleaseAsync();
+                _released.Enqueue(_index);
             }
             catch (RequestFailedException)
             {
