@@ -4,6 +4,7 @@ using ConvoFunctions.ElevenLabs;
 using ConvoFunctions.Enrichment;
 using ConvoFunctions.Storage;
 using ConvoFunctions.Webhooks;
+using ConvoFunctions.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -18,13 +19,10 @@ internal static class ServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(_ => StorageAccount.FromConfiguration(configuration));
 
-        services.AddOptions<ElevenLabsOptions>().Bind(configuration.GetSection(Configuration.SettingNames.ElevenLabsSection))
-            .ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(Configuration.SettingNames.WebhooksSection))
-            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedSettings<ElevenLabsOptions>(configuration, Configuration.SettingNames.ElevenLabsSection);
+        services.AddValidatedSettings<WebhookOptions>(configuration, Configuration.SettingNames.WebhooksSection);
 
-        services.AddOptions<Retention.RetentionOptions>().Bind(configuration.GetSection(Configuration.SettingNames.RetentionSection))
-            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedSettings<Retention.RetentionOptions>(configuration, Configuration.SettingNames.RetentionSection);
         services.AddSingleton<Retention.RetentionSweep>();
 
         services.AddSingleton<WebhookSignatureVerifier>();

@@ -9,7 +9,7 @@ internal sealed class ElevenLabsOptions : IValidatableObject
     public const string PublicApiBaseUrl = "https://api.elevenlabs.io";
 
     /// <summary>The HMAC secret ElevenLabs shows when the webhook is created.</summary>
-    [Required(ErrorMessage = $"{SettingNames.ElevenLabsWebhookSecret} is required: copy it from the ElevenLabs webhook settings.")]
+    [Required(ErrorMessage = "is required: copy it from the ElevenLabs webhook settings.")]
     public string WebhookSecret { get; set; } = "";
 
     /// <summary>The secret being rotated out; accepted alongside <see cref="WebhookSecret"/> until removed.</summary>
@@ -72,7 +72,7 @@ internal sealed class ElevenLabsOptions : IValidatableObject
         if (KeyVaultReference.IsUnresolved(WebhookSecret))
         {
             yield return new ValidationResult(
-                $"{SettingNames.ElevenLabsWebhookSecret} is an unresolved Key Vault reference: create the secret and grant the app's identity Key Vault Secrets User.",
+                "is an unresolved Key Vault reference: create the secret and grant the app's identity Key Vault Secrets User.",
                 [nameof(WebhookSecret)]);
         }
     }
