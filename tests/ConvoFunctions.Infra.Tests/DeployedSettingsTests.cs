@@ -64,7 +64,7 @@ public class DeployedSettingsTests
             ["ElevenLabs__WebhookSecret"] = "@Microsoft.KeyVault(VaultName=kv-test;SecretName=elevenlabs-webhook-secret)",
         };
         var error = Assert.ThrowsAny<Exception>(() => Start(settings));
-        Assert.Contains(SettingNames.ElevenLabsWebhookSecret, error.Message, StringComparison.Ordinal);
+        Assert.Contains(SettingNames.ToEnvironmentForm(SettingNames.ElevenLabsWebhookSecret), error.Message, StringComparison.Ordinal);
     }
 
     /// <summary>What the app does at start: options validation (ValidateOnStart) and the storage connection.</summary>
