@@ -76,3 +76,19 @@ public class HardeningTests
         Assert.Equal("4", deployed[Contract.Env(ConvoFunctions.Configuration.SettingNames.ElevenLabsAppMaxConcurrency)]);
     }
 }
+
+/// <summary>The host sends OpenTelemetry too, and the worker no longer carries the Application Insights 2.x SDK.</summary>
+public class TelemetryModeTests
+{
+    [Fact]
+    public async Task Host_and_worker_use_OpenTelemetry()
+    {
+        var host = Json.ParseObject(await File.ReadAllTextAsync(Path.Combine(Bicep.RepoRoot, "host.json")));
+        Assert.Equal("OpenTelemetry", (string?)host["telemetryMode"]);
+        Assert.Null(host["logging"]?["applicationInsights"]);
+
+        var project = await File.ReadAllTextAsync(Path.Combine(Bicep.RepoRoot, "src", "ConvoFunctions.App", "ConvoFunctions.App.csproj"));
+        Assert.Contains("Microsoft.Azure.Functions.Worker.OpenTelemetry", project, StringComparison.Ordinal);
+        Assert.DoesNotContain("ApplicationInsights", project, StringComparison.Ordinal);
+    }
+}
