@@ -70,6 +70,26 @@ param alertEmailRecipients string = ''
 @description('NCRONTAB schedule (six fields, UTC) of the missed-call detection run. A test keeps the default equal to local.settings.sample.json.')
 param detectionSchedule string = '0 */5 * * * *'
 
+@description('Days raw webhook bodies (transcripts, call audio) and table rows with callers\' numbers are kept: the blob lifecycle policy of the webhooks container and the app\'s own table clean-up (Retention__Days).')
+@minValue(1)
+@maxValue(3650)
+param retentionDays int = 30
+
+@description('Storage redundancy. Empty: zone-redundant (Standard_ZRS) where the region has availability zones, else Standard_LRS.')
+@allowed(['', 'Standard_LRS', 'Standard_ZRS', 'Standard_GRS', 'Standard_GZRS', 'Standard_RAGRS', 'Standard_RAGZRS'])
+param storageSku string = ''
+
+@description('Spread the Flex Consumption instances over availability zones (needs a region with zones; the platform then keeps at least two instances always ready, which are billed).')
+param zoneRedundant bool = false
+
+@description('Key Vault purge protection: a deleted vault or secret cannot be purged during the soft-delete period. Once on it cannot be turned off.')
+param keyVaultPurgeProtection bool = true
+
+@description('Concurrent ElevenLabs API calls of the whole app, over every instance (ElevenLabs__AppMaxConcurrency). The workspace\'s concurrency limit is shared with live calls.')
+@minValue(1)
+@maxValue(64)
+param elevenLabsAppMaxConcurrency int = 4
+
 @description('Object id of a person (or group) to grant the same data roles as the app, so local runs with DefaultAzureCredential reach the same storage, Key Vault and ACS. Empty grants nothing.')
 param principalId string = ''
 
@@ -78,7 +98,7 @@ param principalType string = 'User'
 
 // The storage names the code uses; StorageNames.cs is the source and a test keeps this list equal to it.
 var storageNames = {
-  containers: ['webhooks']
+  containers: ['webhooks', 'elevenlabs-slots']
   queues: ['webhook-events', 'webhook-events-poison']
   tables: ['conversations', 'calls', 'activity', 'alerts', 'initiations']
 }
@@ -92,6 +112,10 @@ var secretNames = {
   elevenLabsPreviousInitiationSecret: 'elevenlabs-previous-initiation-secret'
   initiationUpstreamHeaders: 'initiation-upstream-headers'
 }
+
+// A region with availability zones offers zone-redundant storage; pickZones returns no zone elsewhere.
+var regionHasZones = !empty(pickZones('Microsoft.Compute', 'virtualMachines', location))
+var effectiveStorageSku = !empty(storageSku) ? storageSku : (regionHasZones || zoneRedundant ? 'Standard_ZRS' : 'Standard_LRS')
 
 var token = toLower(uniqueString(resourceGroup().id, environmentName))
 var tags = { 'azd-env-name': environmentName }
@@ -133,6 +157,10 @@ module storage 'modules/storage.bicep' = {
     location: location
     tags: tags
     deploymentContainerName: deploymentContainerName
+    sku: effectiveStorageSku
+    retentionDays: retentionDays
+    // The raw webhook bodies; the slot blobs of elevenlabs-slots hold nothing and are never retired.
+    retainedContainers: ['webhooks']
     containers: storageNames.containers
     queues: storageNames.queues
     tables: storageNames.tables
@@ -145,6 +173,7 @@ module vault 'modules/keyvault.bicep' = {
     name: names.keyVault
     location: location
     tags: tags
+    purgeProtection: keyVaultPurgeProtection
     secrets: {
       '${secretNames.elevenLabsApiKey}': elevenLabsApiKey
       '${secretNames.elevenLabsWebhookSecret}': elevenLabsWebhookSecret
@@ -231,6 +260,9 @@ module functionApp 'modules/functionapp.bicep' = {
     emailSender: enableEmailAlerts ? communication!.outputs.sender : ''
     emailRecipients: alertEmailRecipients
     detectionSchedule: detectionSchedule
+    retentionDays: retentionDays
+    zoneRedundant: zoneRedundant
+    elevenLabsAppMaxConcurrency: elevenLabsAppMaxConcurrency
   }
   // The host starts as soon as the site exists: its identity must already hold the storage and Key Vault roles.
   dependsOn: [
@@ -247,6 +279,7 @@ output AZURE_TENANT_ID string = tenant().tenantId
 output AZURE_RESOURCE_GROUP string = resourceGroup().name
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_STORAGE_SKU string = effectiveStorageSku
 output AZURE_KEY_VAULT_NAME string = vault.outputs.name
 output AZURE_KEY_VAULT_URI string = vault.outputs.uri
 output AZURE_MANAGED_IDENTITY_NAME string = identity.outputs.name

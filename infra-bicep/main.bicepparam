@@ -27,3 +27,10 @@ param alertEmailRecipients = readEnvironmentVariable('ALERT_EMAIL_RECIPIENTS', '
 // azd sets AZURE_PRINCIPAL_ID to the signed-in user, who then gets the app's data roles for local runs.
 param principalId = readEnvironmentVariable('AZURE_PRINCIPAL_ID', '')
 param principalType = readEnvironmentVariable('AZURE_PRINCIPAL_TYPE', 'User')
+
+// Production hardening (docs/deploy.md): all have safe defaults.
+param retentionDays = int(readEnvironmentVariable('RETENTION_DAYS', '30'))
+param storageSku = readEnvironmentVariable('STORAGE_SKU', '')
+param zoneRedundant = bool(readEnvironmentVariable('ZONE_REDUNDANT', 'false'))
+param keyVaultPurgeProtection = bool(readEnvironmentVariable('KEY_VAULT_PURGE_PROTECTION', 'true'))
+param elevenLabsAppMaxConcurrency = int(readEnvironmentVariable('ELEVENLABS_APP_MAX_CONCURRENCY', '4'))

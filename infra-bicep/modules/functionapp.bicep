@@ -55,6 +55,15 @@ param emailRecipients string
 @description('Set explicitly because a timer trigger reads its schedule from app settings, not from code defaults.')
 param detectionSchedule string
 
+@description('Days table rows are kept (the app removes older ones).')
+param retentionDays int
+
+@description('Spread instances over availability zones.')
+param zoneRedundant bool
+
+@description('Concurrent ElevenLabs API calls over all instances.')
+param elevenLabsAppMaxConcurrency int
+
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
   location: location
@@ -66,6 +75,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   }
   properties: {
     reserved: true
+    zoneRedundant: zoneRedundant
   }
 }
 
@@ -132,6 +142,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'Alerts__Email__Sender', value: emailSender }
         { name: 'Alerts__Email__Recipients', value: emailRecipients }
         { name: 'Detection__Schedule', value: detectionSchedule }
+        { name: 'Retention__Days', value: string(retentionDays) }
+        { name: 'ElevenLabs__AppMaxConcurrency', value: string(elevenLabsAppMaxConcurrency) }
       ]
     }
     functionAppConfig: {

@@ -2,6 +2,9 @@ param name string
 param location string
 param tags object
 
+@description('Purge protection: deleted secrets and the vault itself stay recoverable for the soft-delete period. Irreversible once on.')
+param purgeProtection bool
+
 @description('Secrets to write, by secret name. An entry with an empty value is skipped, so a secret set earlier (by a previous deployment or with az keyvault secret set) is left as it is.')
 @secure()
 param secrets object
@@ -20,6 +23,8 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     enableRbacAuthorization: true
     enableSoftDelete: true
     softDeleteRetentionInDays: 7
+    // ARM accepts only true or an absent property (purge protection can never be turned off): null leaves it out.
+    enablePurgeProtection: purgeProtection ? true : null
     publicNetworkAccess: 'Enabled'
   }
 }

@@ -5,6 +5,15 @@ param tags object
 @description('Blob container Flex Consumption deploys the app package to.')
 param deploymentContainerName string
 
+@description('Redundancy SKU, e.g. Standard_ZRS.')
+param sku string
+
+@description('Blobs in the retained containers are deleted this many days after their last modification.')
+param retentionDays int
+
+@description('Containers whose blobs age out after retentionDays (the raw webhook bodies).')
+param retainedContainers string[]
+
 @description('Blob containers the app uses (StorageNames.Containers).')
 param containers string[]
 
@@ -20,7 +29,7 @@ resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' = {
   tags: tags
   kind: 'StorageV2'
   sku: {
-    name: 'Standard_LRS'
+    name: sku
   }
   properties: {
     // No account keys at all: the host, the app, deployments and people all authenticate with Entra ID.
@@ -57,6 +66,40 @@ resource appContainers 'Microsoft.Storage/storageAccounts/blobServices/container
     }
   }
 ]
+
+// Raw webhook bodies hold transcripts and whole call audio: they are deleted after the retention, like the table
+// rows the app removes itself. Lifecycle runs once a day, so a blob may outlive the retention by up to a day.
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2024-01-01' = {
+  parent: storage
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'webhook-bodies-retention'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: ['blockBlob']
+              prefixMatch: [for container in retainedContainers: '${container}/']
+            }
+            actions: {
+              baseBlob: {
+                delete: {
+                  daysAfterModificationGreaterThan: retentionDays
+                }
+              }
+            }
+          }
+        }
+      ]
+    }
+  }
+  dependsOn: [
+    appContainers
+  ]
+}
 
 resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2024-01-01' = {
   parent: storage

@@ -1,13 +1,10 @@
 using ConvoFunctions;
-using Microsoft.Azure.Functions.Worker;
+using ConvoFunctions.App.Telemetry;
 using Microsoft.Azure.Functions.Worker.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
-builder.Services
-    .AddApplicationInsightsTelemetryWorkerService()
-    .ConfigureFunctionsApplicationInsights();
+builder.Services.AddConvoTelemetry().AddAzureMonitor(builder.Configuration);
 builder.Services.AddConvoFunctions(builder.Configuration);
 builder.Build().Run();

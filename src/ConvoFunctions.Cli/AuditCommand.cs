@@ -175,7 +175,7 @@ internal static class AuditCommand
         return sb.ToString();
     }
 
-    private static string Csv(string value) =>
+    internal static string Csv(string value) =>
         value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
 
     /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>

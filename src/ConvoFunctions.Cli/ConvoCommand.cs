@@ -24,6 +24,7 @@ internal static class ConvoCommand
         ServeCommand.Create(),
         SendCommand.Create(),
         ReplayCommand.Create(),
+        CallsCommand.Create(),
         AuditCommand.Create(),
         BenchEnrichmentCommand.Create(),
         ReliabilityCommand.Create(),

@@ -5,6 +5,7 @@ using ConvoFunctions.Enrichment;
 using ConvoFunctions.Initiation;
 using ConvoFunctions.Storage;
 using ConvoFunctions.Webhooks;
+using ConvoFunctions.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -19,17 +20,21 @@ internal static class ServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(_ => StorageAccount.FromConfiguration(configuration));
 
-        services.AddOptions<ElevenLabsOptions>().Bind(configuration.GetSection(Configuration.SettingNames.ElevenLabsSection))
-            .ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(Configuration.SettingNames.WebhooksSection))
-            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedSettings<ElevenLabsOptions>(configuration, Configuration.SettingNames.ElevenLabsSection);
+        services.AddValidatedSettings<WebhookOptions>(configuration, Configuration.SettingNames.WebhooksSection);
+
+        services.AddValidatedSettings<Retention.RetentionOptions>(configuration, Configuration.SettingNames.RetentionSection);
+        services.AddSingleton<Retention.RetentionSweep>();
 
         services.AddSingleton<WebhookSignatureVerifier>();
         services.AddSingleton<WebhookStore>();
         services.AddSingleton<WebhookIngestor>();
 
+        services.AddSingleton<AppConcurrencySlots>();
         services.AddElevenLabsClient();
         services.AddHostedService<ElevenLabsStartupCheck>();
+        services.AddSingleton<Configuration.OptionalSettingsCheck>();
+        services.AddHostedService(sp => sp.GetRequiredService<Configuration.OptionalSettingsCheck>());
         services.AddSingleton<CorrelationRepository>();
         services.AddSingleton<PoisonQueue>();
         // Transient: it holds the typed HttpClient, which the factory hands out fresh (handler rotation).

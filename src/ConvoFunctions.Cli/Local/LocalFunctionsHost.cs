@@ -23,7 +23,8 @@ namespace ConvoFunctions.Cli.Local;
 internal static class LocalFunctionsHost
 {
     public static WebApplication Build(
-        IConfiguration settings, string storageConnectionString, Uri url, LogLevel logLevel = LogLevel.Information, bool pollQueue = true)
+        IConfiguration settings, string storageConnectionString, Uri url, LogLevel logLevel = LogLevel.Information, bool pollQueue = true,
+        Action<IServiceCollection>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.AddConfiguration(settings);
@@ -47,6 +48,7 @@ internal static class LocalFunctionsHost
             builder.Services.AddHostedService(sp => sp.GetRequiredService<QueuePoller>());
         }
         builder.Services.AddHostedService<LocalSweepTimer>();
+        configure?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.MapPost($"/{Routes.Prefix}/{Routes.ElevenLabsWebhook}", RunWebhookAsync);

@@ -4,7 +4,7 @@ using ConvoFunctions.Configuration;
 namespace ConvoFunctions.Alerts;
 
 /// <summary>Settings under <c>Alerts:</c>. Each channel is on when its settings are present.</summary>
-internal sealed class AlertOptions : IValidatableObject
+internal sealed class AlertOptions
 {
     public const string DefaultDashboardUrl = "https://elevenlabs.io/app/agents/history/{conversation_id}";
 
@@ -25,23 +25,21 @@ internal sealed class AlertOptions : IValidatableObject
     public int MaxAttempts { get; set; } = 20;
 
     public string ConversationUrl(string conversationId) =>
-        DashboardUrl.Replace("{conversation_id}", Uri.EscapeDataString(conversationId), StringComparison.Ordinal);
+        EffectiveDashboardUrl.Replace("{conversation_id}", Uri.EscapeDataString(conversationId), StringComparison.Ordinal);
 
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    /// <summary>A dashboard URL without <c>{conversation_id}</c> falls back to the default rather than stopping the app.</summary>
+    public string EffectiveDashboardUrl => DashboardUrl.Contains("{conversation_id}", StringComparison.Ordinal) ? DashboardUrl : DefaultDashboardUrl;
+
+    /// <summary>
+    /// Channels are optional: one whose settings are incomplete or unresolved is off, and this says why (at most one
+    /// problem per channel). Nothing here fails start-up: a missing Teams secret must not take the webhook endpoint down.
+    /// </summary>
+    public IEnumerable<SettingProblem> Problems()
     {
-        if (KeyVaultReference.Usable(Teams.WebhookUrl) is not null && Teams.Url is null)
-            yield return new ValidationResult($"{Configuration.SettingNames.AlertsTeamsWebhookUrl} must be an absolute https URL.");
-        if (KeyVaultReference.Usable(Email.Endpoint) is not null)
-        {
-            if (Email.EndpointUri is null)
-                yield return new ValidationResult($"{Configuration.SettingNames.AlertsEmailEndpoint} must be an absolute URL such as https://<name>.communication.azure.com.");
-            if (string.IsNullOrWhiteSpace(Email.Sender))
-                yield return new ValidationResult($"{Configuration.SettingNames.AlertsEmailSender} is required when {Configuration.SettingNames.AlertsEmailEndpoint} is set.");
-            if (Email.RecipientList.Count == 0)
-                yield return new ValidationResult($"{Configuration.SettingNames.AlertsEmailRecipients} is required when {Configuration.SettingNames.AlertsEmailEndpoint} is set.");
-        }
+        if (Teams.Problem() is { } teams) yield return teams;
+        if (Email.Problem() is { } email) yield return email;
         if (!DashboardUrl.Contains("{conversation_id}", StringComparison.Ordinal))
-            yield return new ValidationResult($"{Configuration.SettingNames.AlertsDashboardUrl} must contain {{conversation_id}}.");
+            yield return new SettingProblem("Dashboard links", SettingNames.AlertsDashboardUrl, $"must contain {{conversation_id}}; alerts link to {DefaultDashboardUrl} instead");
     }
 }
 
@@ -57,6 +55,15 @@ internal sealed class TeamsAlertOptions
     public Uri? Url => AbsoluteUri(WebhookUrl);
 
     public bool IsEnabled => Url is not null;
+
+    public SettingProblem? Problem()
+    {
+        const string feature = "Teams alerts";
+        if (string.IsNullOrWhiteSpace(WebhookUrl)) return null;
+        if (KeyVaultReference.IsUnresolved(WebhookUrl)) return SettingProblem.Unresolved(feature, SettingNames.AlertsTeamsWebhookUrl);
+        // The value is a secret (its sig= is the credential): never echo it.
+        return Url is null ? new SettingProblem(feature, SettingNames.AlertsTeamsWebhookUrl, "is not an absolute URL") : null;
+    }
 
     internal static Uri? AbsoluteUri(string? value) =>
         KeyVaultReference.Usable(value) is { } usable && Uri.TryCreate(usable.Trim(), UriKind.Absolute, out var uri) ? uri : null;
@@ -80,5 +87,21 @@ internal sealed class EmailAlertOptions
     public IReadOnlyList<string> RecipientList =>
         (Recipients ?? "").Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    public bool IsEnabled => EndpointUri is not null && !string.IsNullOrWhiteSpace(Sender) && RecipientList.Count > 0;
+    public bool IsEnabled => EndpointUri is not null && !string.IsNullOrWhiteSpace(Sender) && RecipientList.Count > 0 && !KeyVaultReference.IsUnresolved(AccessKey);
+
+    /// <summary>Email is off when nothing is set; any partial set-up is a problem naming the first setting to fix.</summary>
+    public SettingProblem? Problem()
+    {
+        const string feature = "Email alerts";
+        var anySet = !string.IsNullOrWhiteSpace(Endpoint) || !string.IsNullOrWhiteSpace(Sender) || RecipientList.Count > 0;
+        if (!anySet) return null;
+        if (KeyVaultReference.IsUnresolved(Endpoint)) return SettingProblem.Unresolved(feature, SettingNames.AlertsEmailEndpoint);
+        if (string.IsNullOrWhiteSpace(Endpoint)) return new SettingProblem(feature, SettingNames.AlertsEmailEndpoint, "is empty");
+        if (EndpointUri is null)
+            return new SettingProblem(feature, SettingNames.AlertsEmailEndpoint, "must be an absolute URL such as https://<name>.communication.azure.com");
+        if (string.IsNullOrWhiteSpace(Sender)) return new SettingProblem(feature, SettingNames.AlertsEmailSender, "is empty");
+        if (KeyVaultReference.IsUnresolved(AccessKey)) return SettingProblem.Unresolved(feature, SettingNames.AlertsEmailAccessKey);
+        if (RecipientList.Count == 0) return new SettingProblem(feature, SettingNames.AlertsEmailRecipients, "is empty: set the addresses that should receive alerts");
+        return null;
+    }
 }

@@ -14,6 +14,7 @@ internal static class SettingNames
     public const string ElevenLabsApiKey = "ElevenLabs:ApiKey";
     public const string ElevenLabsBaseUrl = "ElevenLabs:BaseUrl";
     public const string ElevenLabsMaxConcurrency = "ElevenLabs:MaxConcurrency";
+    public const string ElevenLabsAppMaxConcurrency = "ElevenLabs:AppMaxConcurrency";
     public const string ElevenLabsRetryAttempts = "ElevenLabs:RetryAttempts";
     public const string ElevenLabsRetryBaseDelay = "ElevenLabs:RetryBaseDelay";
     public const string ElevenLabsAttemptTimeout = "ElevenLabs:AttemptTimeout";
@@ -54,6 +55,9 @@ internal static class SettingNames
     public const string AlertsDashboardUrl = "Alerts:DashboardUrl";
     public const string AlertsClaimLease = "Alerts:ClaimLease";
     public const string AlertsMaxAttempts = "Alerts:MaxAttempts";
+
+    public const string RetentionSection = "Retention";
+    public const string RetentionDays = "Retention:Days";
 
     /// <summary>The environment-variable / app-setting form of a configuration key.</summary>
     public static string ToEnvironmentForm(string key) => key.Replace(":", "__", StringComparison.Ordinal);

@@ -13,10 +13,8 @@ internal static class DetectionServiceCollectionExtensions
     /// <summary>The sweep, its alert channels and the ElevenLabs directory client (part of <c>AddConvoFunctions</c>).</summary>
     public static IServiceCollection AddDetection(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<DetectionOptions>().Bind(configuration.GetSection(SettingNames.DetectionSection))
-            .ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<AlertOptions>().Bind(configuration.GetSection(SettingNames.AlertsSection))
-            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedSettings<DetectionOptions>(configuration, SettingNames.DetectionSection);
+        services.AddValidatedSettings<AlertOptions>(configuration, SettingNames.AlertsSection);
 
         services.AddConversationDirectory();
 

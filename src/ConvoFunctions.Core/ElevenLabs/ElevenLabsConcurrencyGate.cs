@@ -3,10 +3,12 @@ using Microsoft.Extensions.Options;
 namespace ConvoFunctions.ElevenLabs;
 
 /// <summary>
-/// Bounds this worker's concurrent ElevenLabs API calls to <c>ElevenLabs:MaxConcurrency</c> (a singleton). Retries
-/// and <c>Retry-After</c> waits happen inside the gate, so a rate-limited burst does not widen the load.
+/// Bounds concurrent ElevenLabs API calls: <c>ElevenLabs:MaxConcurrency</c> in this worker (a singleton), then, where
+/// the app's storage is registered, <c>ElevenLabs:AppMaxConcurrency</c> over every instance (<see cref="AppConcurrencySlots"/>).
+/// <c>convo audit</c> has no storage and only the local bound. Retries and <c>Retry-After</c> waits happen inside the
+/// gate, so a rate-limited burst does not widen the load.
 /// </summary>
-internal sealed class ElevenLabsConcurrencyGate(IOptions<ElevenLabsOptions> options) : IDisposable
+internal sealed class ElevenLabsConcurrencyGate(IOptions<ElevenLabsOptions> options, AppConcurrencySlots? appSlots = null) : IDisposable
 {
     private readonly SemaphoreSlim _semaphore = new(options.Value.MaxConcurrency, options.Value.MaxConcurrency);
 
@@ -17,6 +19,8 @@ internal sealed class ElevenLabsConcurrencyGate(IOptions<ElevenLabsOptions> opti
         await _semaphore.WaitAsync(cancellationToken);
         try
         {
+            if (appSlots is null) return await call(cancellationToken);
+            await using var slot = await appSlots.AcquireAsync(cancellationToken);
             return await call(cancellationToken);
         }
         finally

@@ -9,7 +9,7 @@ internal sealed class ElevenLabsOptions : IValidatableObject
     public const string PublicApiBaseUrl = "https://api.elevenlabs.io";
 
     /// <summary>The HMAC secret ElevenLabs shows when the webhook is created.</summary>
-    [Required(ErrorMessage = $"{SettingNames.ElevenLabsWebhookSecret} is required: copy it from the ElevenLabs webhook settings.")]
+    [Required(ErrorMessage = "is required: copy it from the ElevenLabs webhook settings.")]
     public string WebhookSecret { get; set; } = "";
 
     /// <summary>The secret being rotated out; accepted alongside <see cref="WebhookSecret"/> until removed.</summary>
@@ -32,6 +32,13 @@ internal sealed class ElevenLabsOptions : IValidatableObject
     /// </summary>
     [Range(1, 256)]
     public int MaxConcurrency { get; set; } = 4;
+
+    /// <summary>
+    /// Most API calls the whole app makes at once, over every instance (a Flex app scales to 40 and more): each call
+    /// holds a lease on one of this many slot blobs (<see cref="AppConcurrencySlots"/>).
+    /// </summary>
+    [Range(1, 64)]
+    public int AppMaxConcurrency { get; set; } = 4;
 
     /// <summary>Retries per API request inside one delivery (429, 408, 5xx, network); 0 leaves retrying to the queue.</summary>
     [Range(0, 10)]
@@ -57,12 +64,21 @@ internal sealed class ElevenLabsOptions : IValidatableObject
         if (KeyVaultReference.Usable(PreviousWebhookSecret) is { } previous) yield return previous;
     }
 
+    /// <summary>Optional ElevenLabs settings that are set but unusable; the feature runs without them (see <see cref="SettingProblem"/>).</summary>
+    public IEnumerable<SettingProblem> Problems()
+    {
+        if (KeyVaultReference.IsUnresolved(ApiKey))
+            yield return SettingProblem.Unresolved("Enrichment from the ElevenLabs API (webhook bodies are used instead)", SettingNames.ElevenLabsApiKey);
+        if (KeyVaultReference.IsUnresolved(PreviousWebhookSecret))
+            yield return SettingProblem.Unresolved("The previous webhook secret (rotation)", SettingNames.ElevenLabsPreviousWebhookSecret);
+    }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (KeyVaultReference.IsUnresolved(WebhookSecret))
         {
             yield return new ValidationResult(
-                $"{SettingNames.ElevenLabsWebhookSecret} is an unresolved Key Vault reference: create the secret and grant the app's identity Key Vault Secrets User.",
+                "is an unresolved Key Vault reference: create the secret and grant the app's identity Key Vault Secrets User.",
                 [nameof(WebhookSecret)]);
         }
     }

@@ -9,7 +9,8 @@ internal sealed partial class ElevenLabsStartupCheck(IOptions<ElevenLabsOptions>
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (!options.Value.HasApiKey) LogNoApiKey(Configuration.SettingNames.ElevenLabsApiKey);
+        // An unresolved reference is reported (once) by OptionalSettingsCheck.
+        if (!options.Value.HasApiKey && !Configuration.KeyVaultReference.IsUnresolved(options.Value.ApiKey)) LogNoApiKey(Configuration.SettingNames.ElevenLabsApiKey);
         return Task.CompletedTask;
     }
 

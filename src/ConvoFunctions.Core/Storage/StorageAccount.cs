@@ -12,8 +12,11 @@ namespace ConvoFunctions.Storage;
 /// The one storage account the app uses, reached through the <c>AzureWebJobsStorage</c> connection the Functions
 /// host uses too: a connection string locally (Azurite), identity-based service URIs in Azure.
 /// </summary>
-internal sealed class StorageAccount(BlobServiceClient blobs, QueueServiceClient queues, TableServiceClient tables)
+internal sealed class StorageAccount(BlobServiceClient blobs, QueueServiceClient queues, TableServiceClient tables, TokenCredential? credential = null)
 {
+    /// <summary>The Entra ID credential of an identity-based account; null for a connection string.</summary>
+    public TokenCredential? Credential { get; } = credential;
+
     public BlobServiceClient Blobs { get; } = blobs;
     public QueueServiceClient Queues { get; } = queues;
     public TableServiceClient Tables { get; } = tables;
@@ -47,18 +50,29 @@ internal sealed class StorageAccount(BlobServiceClient blobs, QueueServiceClient
         if (!string.IsNullOrWhiteSpace(section.Value)) return FromConnectionString(section.Value);
 
         var accountName = section["accountName"];
-        Uri ServiceUri(string service) =>
+        Uri SettingUri(string service) =>
             section[$"{service}ServiceUri"] is { Length: > 0 } uri ? new Uri(uri)
-            : accountName is { Length: > 0 } ? new Uri($"https://{accountName}.{service}.core.windows.net")
+            : accountName is { Length: > 0 } ? StorageAccount.ServiceUri(accountName, service)
             : throw new InvalidOperationException(
                 $"{SettingNames.Storage} is not set: give a connection string, or {SettingNames.Storage}__{service}ServiceUri for identity-based access.");
 
-        var credential = CreateCredential(section["credential"], section["clientId"]);
-        return new StorageAccount(
-            new BlobServiceClient(ServiceUri("blob"), credential, Configure(new BlobClientOptions())),
-            new QueueServiceClient(ServiceUri("queue"), credential, Configure(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 })),
-            new TableServiceClient(ServiceUri("table"), credential, Configure(new TableClientOptions())));
+        return FromServiceUris(SettingUri, CreateCredential(section["credential"], section["clientId"]));
     }
+
+    /// <summary>
+    /// A deployed account by name, with Entra ID (the deployed account allows no shared key): <c>convo replay</c> and
+    /// <c>convo calls</c> with <c>--account</c>. The Bicep's <c>principalId</c> roles cover both.
+    /// </summary>
+    public static StorageAccount ForAccountName(string accountName, TokenCredential credential) =>
+        FromServiceUris(service => ServiceUri(accountName, service), credential);
+
+    public static Uri ServiceUri(string accountName, string service) => new($"https://{accountName}.{service}.core.windows.net");
+
+    private static StorageAccount FromServiceUris(Func<string, Uri> serviceUri, TokenCredential credential) => new(
+        new BlobServiceClient(serviceUri("blob"), credential, Configure(new BlobClientOptions())),
+        new QueueServiceClient(serviceUri("queue"), credential, Configure(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 })),
+        new TableServiceClient(serviceUri("table"), credential, Configure(new TableClientOptions())),
+        credential);
 
     /// <summary>Creates the containers, queues and tables the app uses (local runs; Azure gets them from Bicep).</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)

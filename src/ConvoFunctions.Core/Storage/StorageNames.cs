@@ -9,6 +9,9 @@ internal static class StorageNames
     public const string WebhookContainer = "webhooks";
     public const string WebhookEventsQueue = "webhook-events";
 
+    // Lease blobs bounding the app's concurrent ElevenLabs API calls over all instances (AppConcurrencySlots).
+    public const string ConcurrencySlotsContainer = "elevenlabs-slots";
+
     // The Functions queue trigger moves a message here after maxDequeueCount attempts.
     public const string WebhookEventsPoisonQueue = WebhookEventsQueue + "-poison";
 
@@ -20,7 +23,7 @@ internal static class StorageNames
     // One row per conversation-initiation request, partitioned by call key (Initiation/InitiationStore.cs).
     public const string InitiationsTable = "initiations";
 
-    public static IReadOnlyList<string> Containers { get; } = [WebhookContainer];
+    public static IReadOnlyList<string> Containers { get; } = [WebhookContainer, ConcurrencySlotsContainer];
     public static IReadOnlyList<string> Queues { get; } = [WebhookEventsQueue, WebhookEventsPoisonQueue];
     public static IReadOnlyList<string> Tables { get; } = [ConversationsTable, CallsTable, ActivityTable, AlertsTable, InitiationsTable];
 }

@@ -69,7 +69,8 @@ public sealed class SettingsContractTests
 
         var error = Assert.Throws<OptionsValidationException>(() =>
             services.GetRequiredService<IOptions<ElevenLabs.ElevenLabsOptions>>().Value);
-        Assert.Contains(SettingNames.ElevenLabsWebhookSecret, error.Message);
+        // The app-setting form: what a person edits in Azure or local.settings.json.
+        Assert.Contains(SettingNames.ToEnvironmentForm(SettingNames.ElevenLabsWebhookSecret), error.Message);
     }
 
     [Fact]

@@ -152,7 +152,7 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
 
         // The cause is fixed; replay moves the original message back, and it is processed.
         _api.Serve(RealId, ElevenLabsStandIn.RealConversation);
-        Assert.Equal(0, await ReplayCommand.RunAsync(azurite.ConnectionString, "no-such-local.settings.json", null, CancellationToken.None));
+        Assert.Equal(0, await ConvoCommand.Create().Parse(["replay", "--storage", azurite.ConnectionString]).InvokeAsync());
 
         Assert.Empty((await azurite.Storage.Queue(StorageNames.WebhookEventsPoisonQueue).PeekMessagesAsync(32)).Value);
         var replayed = Assert.Single((await azurite.Storage.Queue(StorageNames.WebhookEventsQueue).PeekMessagesAsync(32)).Value);

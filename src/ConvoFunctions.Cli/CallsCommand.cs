@@ -1,0 +1,118 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using ConvoFunctions.Alerts;
+using ConvoFunctions.Correlation;
+using ConvoFunctions.Detection;
+using ConvoFunctions.Operations;
+using ConvoFunctions.Privacy;
+using ConvoFunctions.Storage;
+
+namespace ConvoFunctions.Cli;
+
+/// <summary><c>convo calls</c>: the calls the app recorded (Table Storage), their conversations, verdicts and alert states.</summary>
+internal static class CallsCommand
+{
+    public static Command Create()
+    {
+        var target = new StorageTarget();
+        var since = new Option<string>("--since") { Description = "How far back: 24h, 90m, 7d or a TimeSpan (1.00:00:00).", DefaultValueFactory = _ => "24h" };
+        var format = new Option<string>("--format") { Description = "table, json or csv.", DefaultValueFactory = _ => "table" };
+        format.AcceptOnlyFromAmong("table", "json", "csv");
+        since.Validators.Add(result =>
+        {
+            if (!AuditCommand.TryParseSince(result.GetValueOrDefault<string>() ?? "", out _)) result.AddError("--since must be a duration such as 24h, 90m, 7d.");
+        });
+
+        var command = new Command("calls", "The calls the deployed (or local) app recorded: conversations, verdicts and alert states, from Table Storage.")
+        {
+            since, format,
+        };
+        target.AddTo(command);
+        command.SetAction((result, cancellationToken) =>
+        {
+            AuditCommand.TryParseSince(result.GetValue(since)!, out var period);
+            return RunAsync(target.Resolve(result), period, result.GetValue(format)!, TimeProvider.System, Console.Out, cancellationToken);
+        });
+        return command;
+    }
+
+    internal static async Task<int> RunAsync(StorageAccount storage, TimeSpan period, string format, TimeProvider time, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        var history = new CallHistory(new TableConversationWindow(new CorrelationRepository(storage)), new AlertLedger(storage));
+        var to = time.GetUtcNow();
+        var calls = await history.ReadAsync(to - period, to, new DetectionOptions().FuzzyGap, cancellationToken);
+        await stdout.WriteAsync(Render(calls, format));
+        return 0;
+    }
+
+    internal static string Render(IReadOnlyList<RecordedCall> calls, string format)
+    {
+        var sb = new StringBuilder();
+        switch (format)
+        {
+            case "json":
+                sb.AppendLine(JsonSerializer.Serialize(calls.Select(call => new
+                {
+                    call_key = call.Group.IsFuzzy ? null : call.Group.Key,
+                    verdict = Verdict(call),
+                    agent_id = call.Group.First.AgentId,
+                    caller = Caller(call),
+                    alerts = call.Alerts.Select(a => new { generation = a.Generation, channels = a.Channels, last_change = a.LastChange }),
+                    conversations = call.Group.Conversations.Select(c => new
+                    {
+                        conversation_id = c.ConversationId,
+                        start_time = c.StartTime.UtcDateTime.ToString("o", CultureInfo.InvariantCulture),
+                        status = c.Status,
+                        duration_secs = c.DurationSecs,
+                        has_audio = c.HasAudio,
+                        messages = c.MessageCount,
+                        blank = c.IsBlank,
+                    }),
+                }), new JsonSerializerOptions { WriteIndented = true }));
+                break;
+            case "csv":
+                sb.AppendLine("call_key,verdict,agent_id,caller,alerts,conversation_id,start_time_utc,status,duration_secs,has_audio,messages,blank");
+                foreach (var call in calls)
+                {
+                    foreach (var c in call.Group.Conversations)
+                    {
+                        sb.AppendLine(string.Join(",", new[]
+                        {
+                            call.Group.IsFuzzy ? "" : call.Group.Key, Verdict(call), call.Group.First.AgentId, Caller(call), AlertSummary(call), c.ConversationId,
+                            c.StartTime.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), c.Status,
+                            c.DurationSecs.ToString(CultureInfo.InvariantCulture), c.HasAudio ? "true" : "false",
+                            c.MessageCount.ToString(CultureInfo.InvariantCulture), c.IsBlank ? "true" : "false",
+                        }.Select(AuditCommand.Csv)));
+                    }
+                }
+                break;
+            default:
+                if (calls.Count == 0)
+                {
+                    sb.AppendLine("No calls recorded in this period.");
+                    break;
+                }
+                foreach (var call in calls)
+                {
+                    sb.AppendLine($"{(call.Group.IsFuzzy ? "(no call SID)" : call.Group.Key)}  {Verdict(call)}  agent {call.Group.First.AgentId}  caller {Caller(call)}  alerts: {AlertSummary(call)}");
+                    foreach (var c in call.Group.Conversations)
+                    {
+                        sb.AppendLine(string.Format(CultureInfo.InvariantCulture, "  {0,-32} {1:yyyy-MM-dd HH:mm:ss}  {2,-10} {3,5} s  audio {4,-5}  msgs {5,3}  {6}",
+                            c.ConversationId, c.StartTime.UtcDateTime, c.Status, c.DurationSecs, c.HasAudio ? "true" : "false", c.MessageCount, c.IsBlank ? "blank" : "real"));
+                    }
+                }
+                break;
+        }
+        return sb.ToString();
+    }
+
+    private static string Verdict(RecordedCall call) => call.Group.IsDuplicate ? call.Group.Verdict.Describe() : "single";
+
+    private static string Caller(RecordedCall call) => PhoneMask.Mask(call.Group.Any(c => c.Caller), "unknown");
+
+    /// <summary><c>2: teams sent, email failed</c> per alert generation; <c>none</c> without an alert.</summary>
+    private static string AlertSummary(RecordedCall call) => call.Alerts.Count == 0 ? "none"
+        : string.Join("; ", call.Alerts.Select(a => $"{a.Generation}: {string.Join(", ", a.Channels.Select(ch => $"{ch.Key} {ch.Value}"))}"));
+}

@@ -1,0 +1,30 @@
+using Azure.Data.Tables;
+using ConvoFunctions.Correlation;
+using ConvoFunctions.Storage;
+
+namespace ConvoFunctions.Retention;
+
+/// <summary>How to find one table's rows that are older than the retention: an OData filter for a cutoff.</summary>
+internal sealed record TableRetention(string Table, Func<DateTimeOffset, string> OlderThan)
+{
+    /// <summary>
+    /// Every table the app writes. A new table is one line here; a test fails while a table in
+    /// <see cref="StorageNames.Tables"/> has no line.
+    /// </summary>
+    public static IReadOnlyList<TableRetention> All { get; } =
+    [
+        ByHourPartition(StorageNames.ActivityTable),
+        ByLastWrite(StorageNames.ConversationsTable),
+        ByLastWrite(StorageNames.CallsTable),
+        ByLastWrite(StorageNames.AlertsTable),
+        ByLastWrite(StorageNames.InitiationsTable),
+    ];
+
+    /// <summary>Partitions are UTC hours (<see cref="ActivityBuckets"/>): a range over the partition key, whole partitions at a time.</summary>
+    public static TableRetention ByHourPartition(string table) =>
+        new(table, cutoff => TableClient.CreateQueryFilter($"PartitionKey lt {ActivityBuckets.For(cutoff)}"));
+
+    /// <summary>Rows not written for the whole retention (the service's <c>Timestamp</c> is the last write).</summary>
+    public static TableRetention ByLastWrite(string table) =>
+        new(table, cutoff => TableClient.CreateQueryFilter($"Timestamp lt {cutoff}"));
+}
