@@ -1,3 +1,4 @@
+using ConvoFunctions.Alerts;
 using ConvoFunctions.App;
 using ConvoFunctions.App.Initiation;
 using ConvoFunctions.App.Webhooks;
@@ -22,8 +23,10 @@ namespace ConvoFunctions.Cli.Local;
 /// </summary>
 internal static class LocalFunctionsHost
 {
+    /// <param name="alertsFolder">When set, every alert is also written as files there (<see cref="AlertFileChannel"/>).</param>
     public static WebApplication Build(
-        IConfiguration settings, string storageConnectionString, Uri url, LogLevel logLevel = LogLevel.Information, bool pollQueue = true)
+        IConfiguration settings, string storageConnectionString, Uri url, LogLevel logLevel = LogLevel.Information, bool pollQueue = true,
+        string? alertsFolder = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.AddConfiguration(settings);
@@ -44,6 +47,11 @@ internal static class LocalFunctionsHost
             builder.Services.AddHostedService(sp => sp.GetRequiredService<QueuePoller>());
         }
         builder.Services.AddHostedService<LocalSweepTimer>();
+        if (alertsFolder is not null)
+        {
+            builder.Services.AddSingleton(sp => new AlertFileChannel(alertsFolder, sp.GetRequiredService<ILogger<AlertFileChannel>>()));
+            builder.Services.AddTransient<IAlertChannel>(sp => sp.GetRequiredService<AlertFileChannel>());
+        }
 
         var app = builder.Build();
         app.MapPost($"/{Routes.Prefix}/{Routes.ElevenLabsWebhook}", RunWebhookAsync);
