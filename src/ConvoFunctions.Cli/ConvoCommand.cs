@@ -13,5 +13,6 @@ internal static class ConvoCommand
         AuditCommand.Create(),
         BenchEnrichmentCommand.Create(),
         ReliabilityCommand.Create(),
+        TestAlertCommand.Create(),
     };
 }
