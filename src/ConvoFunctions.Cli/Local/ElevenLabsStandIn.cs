@@ -60,7 +60,8 @@ internal sealed class ElevenLabsStandIn : IAsyncDisposable
     public void Add(JsonObject conversation)
     {
         var id = (string?)conversation["conversation_id"] ?? throw new ArgumentException("The conversation has no conversation_id.", nameof(conversation));
-        _conversations[id] = (JsonObject)conversation.DeepClone();
+        // Through its JSON text: numbers then read as any numeric type, as they would from the wire.
+        _conversations[id] = JsonNode.Parse(conversation.ToJsonString())!.AsObject();
     }
 
     private async Task AuthenticateAsync(HttpContext context, RequestDelegate next)
