@@ -7,16 +7,18 @@ internal static class CliConsole
 {
     private const int RedirectedWidth = 200;
 
-    public static IAnsiConsole For(TextWriter writer)
+    /// <param name="terminal">The caller already knows the writer is an interactive terminal (e.g. a live progress display).</param>
+    public static IAnsiConsole For(TextWriter writer, bool terminal = false)
     {
-        var terminal = (ReferenceEquals(writer, Console.Out) && !Console.IsOutputRedirected)
+        terminal = terminal
+            || (ReferenceEquals(writer, Console.Out) && !Console.IsOutputRedirected)
             || (ReferenceEquals(writer, Console.Error) && !Console.IsErrorRedirected);
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(writer),
             Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
             ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-            Interactive = terminal ? InteractionSupport.Detect : InteractionSupport.No,
+            Interactive = terminal ? InteractionSupport.Yes : InteractionSupport.No,
         });
         if (!terminal) console.Profile.Width = RedirectedWidth;
         return console;

@@ -22,10 +22,9 @@ internal static class ServeCommand
             Description = "local.settings.json to read (its \"Values\"); environment variables win over it.",
             DefaultValueFactory = _ => LocalConfiguration.DefaultSettingsFile,
         };
-        var data = new Option<string>("--data")
+        var data = new Option<string?>("--data")
         {
-            Description = "Folder where the started Azurite keeps its data.",
-            DefaultValueFactory = _ => ".azurite",
+            Description = $"Folder where the started Azurite keeps its data (default {DefaultDataFolder}; with --demo, in memory).",
         };
 
         var sweepSchedule = new Option<string?>("--sweep-schedule")
@@ -49,17 +48,18 @@ internal static class ServeCommand
             storage, port, settings, data, sweepSchedule, demo, alerts,
         };
         command.SetAction((result, cancellationToken) => RunAsync(
-            result.GetValue(storage), result.GetValue(port), result.GetValue(settings)!, result.GetValue(data)!,
+            result.GetValue(storage), result.GetValue(port), result.GetValue(settings)!, result.GetValue(data),
             result.GetValue(sweepSchedule), result.GetValue(demo), result.GetValue(alerts)!, cancellationToken));
         return command;
     }
 
     public const string DefaultAlertsFolder = ".convo/alerts";
+    public const string DefaultDataFolder = ".azurite";
 
     /// <summary>The demo's sweep: every 5 s, no settle delay (the stand-in's call has ended), a day back.</summary>
     public const string DemoSchedule = "*/5 * * * * *";
 
-    private static async Task<int> RunAsync(string? storage, int port, string settingsFile, string dataFolder, string? sweepSchedule,
+    private static async Task<int> RunAsync(string? storage, int port, string settingsFile, string? dataFolder, string? sweepSchedule,
         bool demo, string alertsFolder, CancellationToken cancellationToken)
     {
         await using var standIn = demo ? await ElevenLabsStandIn.StartAsync(DemoApiKey, cancellationToken) : null;
@@ -75,8 +75,10 @@ internal static class ServeCommand
         var alertOptions = configuration.GetSection(SettingNames.AlertsSection).Get<ConvoFunctions.Alerts.AlertOptions>() ?? new();
         var writeAlertFiles = !alertOptions.Teams.IsEnabled && !alertOptions.Email.IsEnabled;
 
+        // The demo starts from nothing each time: kept data would hold its earlier alert, and an alert is raised once.
+        dataFolder ??= demo ? null : DefaultDataFolder;
         await using var azurite = storage is null
-            ? await AzuriteProcess.StartAsync(Path.GetFullPath(dataFolder), cancellationToken: cancellationToken)
+            ? await AzuriteProcess.StartAsync(dataFolder is null ? null : Path.GetFullPath(dataFolder), cancellationToken: cancellationToken)
             : null;
         var connectionString = storage ?? azurite!.ConnectionString;
 
@@ -91,7 +93,7 @@ internal static class ServeCommand
             : $"Initiation:   {url}{Routes.Prefix}/{Routes.ElevenLabsInitiation} (header {ConvoFunctions.Initiation.InitiationSettings.SecretHeader})");
         Console.WriteLine(azurite is null
             ? "Storage:      the account given with --storage"
-            : $"Storage:      Azurite (blob {azurite.Ports.Blob}, queue {azurite.Ports.Queue}, table {azurite.Ports.Table}), data in {azurite.Location}");
+            : $"Storage:      Azurite (blob {azurite.Ports.Blob}, queue {azurite.Ports.Queue}, table {azurite.Ports.Table}), data {(azurite.Location is null ? "in memory" : "in " + azurite.Location)}");
         // Azurite's well-known development account: not a secret, and what 'convo replay --storage' needs.
         if (azurite is not null) Console.WriteLine($"Replay:       convo replay --storage \"{azurite.ConnectionString}\"");
         if (LocalConfiguration.UsesDevelopmentSecret(configuration))

@@ -7,6 +7,7 @@ using ConvoFunctions.Detection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Spectre.Console;
 
 namespace ConvoFunctions.Cli;
 
@@ -57,7 +58,13 @@ internal static class TestAlertCommand
         }
 
         var results = await check.RunAsync(emailWait, cancellationToken);
-        foreach (var r in results) await output.WriteLineAsync($"{r.Channel,-6} {(r.Accepted ? "OK  " : "FAIL")}  {r.Detail}");
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("channel").AddColumn("result").AddColumn("detail");
+        foreach (var r in results)
+        {
+            // Text cells, not markup: the detail quotes answers from outside.
+            table.AddRow(new Text(r.Channel), new Text(r.Accepted ? "OK" : "FAIL", new Style(r.Accepted ? Color.Green : Color.Red)), new Text(r.Detail));
+        }
+        CliConsole.For(output).Write(table);
         return results.All(r => r.Accepted) ? 0 : NotAccepted;
     }
 }

@@ -7,7 +7,7 @@ namespace ConvoFunctions.Cli.Reports;
 internal static class AuditProgress
 {
     public static Task<AuditResult> RunWithBarAsync(AuditCounters counters, TextWriter stderr, Func<IProgress<string>, Task<AuditResult>> audit) =>
-        CliConsole.For(stderr).Progress()
+        CliConsole.For(stderr, terminal: true).Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new SpinnerColumn())
             .StartAsync(async context =>

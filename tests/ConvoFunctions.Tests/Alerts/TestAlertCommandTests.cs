@@ -21,8 +21,8 @@ public sealed class TestAlertCommandTests : IDisposable
         var (exit, output) = await RunAsync(teams.BaseAddress, acs.BaseAddress);
 
         Assert.Equal(0, exit);
-        Assert.Matches(@"teams\s+OK", output);
-        Assert.Matches(@"email\s+OK\s+ACS operation op-1: Succeeded", output);
+        Assert.Matches(@"teams\W+OK\W", output);
+        Assert.Matches(@"email\W+OK\W+ACS operation op-1: Succeeded", output);
         var card = JsonNode.Parse(Assert.Single(teams.Requests).Body)!.ToJsonString();
         Assert.Contains("TEST: ConvoFunctions alert check", card, StringComparison.Ordinal);
         var send = acs.Requests[0];
@@ -44,8 +44,8 @@ public sealed class TestAlertCommandTests : IDisposable
         var (exit, output) = await RunAsync(teams.BaseAddress, acs.BaseAddress);
 
         Assert.Equal(TestAlertCommand.NotAccepted, exit);
-        Assert.Matches(@"teams\s+FAIL\s+rejected: Teams Workflows answered 400", output);
-        Assert.Matches(@"email\s+OK", output);
+        Assert.Matches(@"teams\W+FAIL\W+rejected: Teams Workflows answered 400", output);
+        Assert.Matches(@"email\W+OK\W", output);
         Assert.DoesNotContain(TeamsSignature, output, StringComparison.Ordinal);
         Assert.DoesNotContain(teams.BaseAddress.Authority, output, StringComparison.Ordinal);
     }
@@ -59,8 +59,8 @@ public sealed class TestAlertCommandTests : IDisposable
         var (exit, output) = await RunAsync(teams.BaseAddress, acs.BaseAddress);
 
         Assert.Equal(TestAlertCommand.NotAccepted, exit);
-        Assert.Matches(@"teams\s+OK", output);
-        Assert.Matches(@"email\s+FAIL\s+ACS operation op-1: Failed \(EmailDroppedAllRecipientsSuppressed: ", output);
+        Assert.Matches(@"teams\W+OK\W", output);
+        Assert.Matches(@"email\W+FAIL\W+ACS operation op-1: Failed \(EmailDroppedAllRecipientsSuppressed: ", output);
     }
 
     [Fact]
@@ -71,7 +71,7 @@ public sealed class TestAlertCommandTests : IDisposable
         var (exit, output) = await RunAsync(teams: null, acs.BaseAddress);
 
         Assert.Equal(TestAlertCommand.NotAccepted, exit);
-        Assert.Matches(@"email\s+FAIL\s+rejected: Azure Communication Services answered 401", output);
+        Assert.Matches(@"email\W+FAIL\W+rejected: Azure Communication Services answered 401", output);
         Assert.DoesNotContain("teams", output, StringComparison.Ordinal);
     }
 

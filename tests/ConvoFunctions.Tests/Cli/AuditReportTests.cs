@@ -81,6 +81,20 @@ public sealed class AuditReportTests : IAsyncLifetime
         Assert.DoesNotContain(",+44", hostile, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Progress_display_counts_pages_and_details_and_keeps_the_exit_code()
+    {
+        var stderr = new StringWriter();
+        var code = await AuditCommand.RunAsync("3d", null, "json", _api.BaseAddress, _settings, new StringWriter(), stderr, CancellationToken.None,
+            interactiveProgress: true);
+
+        Assert.Equal(AuditCommand.DuplicatesFound, code);
+        // Four of the five conversations start within FuzzyGap of another: their details are fetched.
+        Assert.Contains("1 pages listed, 5 conversations", stderr.ToString(), StringComparison.Ordinal);
+        Assert.Contains("4 details fetched", stderr.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("[audit] listed", stderr.ToString(), StringComparison.Ordinal);
+    }
+
     private static JsonObject Conversation(string id, string agent, string callSid, DateTimeOffset start, bool blank) => new()
     {
         ["agent_id"] = agent,

@@ -9,7 +9,7 @@ namespace ConvoFunctions.Tests.Cli;
 
 /// <summary>
 /// The README quickstart as a newcomer runs it: its <c>serve --demo</c> and <c>send</c> lines, taken from README.md
-/// itself, with only a free port, a private data folder and a private alerts folder added so that the test stands alone.
+/// itself, with only a free port and a private alerts folder added (the demo's Azurite keeps its data in memory) so that the test stands alone.
 /// </summary>
 public sealed class DemoQuickstartTests : IDisposable
 {
@@ -26,7 +26,7 @@ public sealed class DemoQuickstartTests : IDisposable
 
         var port = FreePort();
         var alerts = Path.Combine(_work, "alerts");
-        string[] serveArgs = [.. Words(serveLine), "--port", $"{port}", "--data", Path.Combine(_work, "azurite"), "--alerts", alerts];
+        string[] serveArgs = [.. Words(serveLine), "--port", $"{port}", "--alerts", alerts];
         string[] sendArgs = [.. Words(sendLine).Select(RepoPath), "--url", $"http://127.0.0.1:{port}/api/webhooks/elevenlabs"];
 
         using var stop = new CancellationTokenSource();
