@@ -38,6 +38,8 @@ internal static class LocalFunctionsHost
         builder.Logging.SetMinimumLevel(logLevel);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+        // The resilience pipeline logs every successful attempt at Information; retries and failures stay visible.
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
         builder.Services.AddMvcCore();
         builder.Services.AddConvoFunctions(builder.Configuration);
         if (pollQueue)

@@ -52,7 +52,10 @@ internal sealed class EmailChannel(HttpClient http, IOptions<AlertOptions> optio
         // ACS queues the message and answers 202 with the operation's id (and an Operation-Location to poll).
         using var response = await SendAsync(request, body, cancellationToken);
         var result = await ReadResultAsync(response, cancellationToken);
-        return new EmailOperation(result?.Id ?? "", result?.Status ?? "Running", null);
+        // The id is in the body; Operation-Location (…/emails/operations/{id}?api-version=…) names it too.
+        var id = result?.Id ?? (response.Headers.TryGetValues("Operation-Location", out var locations)
+            && Uri.TryCreate(locations.FirstOrDefault(), UriKind.Absolute, out var location) ? location.Segments[^1] : "");
+        return new EmailOperation(id, result?.Status ?? "Running", null);
     }
 
     /// <summary>

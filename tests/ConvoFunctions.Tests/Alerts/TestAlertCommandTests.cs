@@ -64,6 +64,17 @@ public sealed class TestAlertCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task An_ACS_202_without_a_body_is_followed_through_its_Operation_Location()
+    {
+        await using var acs = await AcsAsync(finalStatus: "Succeeded", sendBody: false);
+
+        var (exit, output) = await RunAsync(teams: null, acs.BaseAddress);
+
+        Assert.Equal(0, exit);
+        Assert.Matches(@"email\W+OK\W+ACS operation op-1: Succeeded", output);
+    }
+
+    [Fact]
     public async Task An_ACS_send_refused_outright_is_rejected()
     {
         await using var acs = await LoopbackServer.StartAsync((context, _) => Answer(context, 401));
@@ -85,7 +96,7 @@ public sealed class TestAlertCommandTests : IDisposable
     }
 
     /// <summary>ACS: 202 with the operation id, then one poll answers Running (Retry-After 0), the next the final status.</summary>
-    private static Task<LoopbackServer> AcsAsync(string finalStatus)
+    private static Task<LoopbackServer> AcsAsync(string finalStatus, bool sendBody = true)
     {
         var polls = 0;
         return LoopbackServer.StartAsync(async (context, request) =>
@@ -93,7 +104,7 @@ public sealed class TestAlertCommandTests : IDisposable
             if (request.Method == "POST")
             {
                 context.Response.Headers["Operation-Location"] = $"{context.Request.Scheme}://{context.Request.Host}/emails/operations/op-1?api-version=2023-03-31";
-                await Answer(context, 202, new { id = "op-1", status = "Running" });
+                await Answer(context, 202, sendBody ? new { id = "op-1", status = "Running" } : null);
                 return;
             }
             if (Interlocked.Increment(ref polls) == 1)
