@@ -72,8 +72,7 @@ internal static class ServeCommand
         if (sweepSchedule is not null) overrides[SettingNames.DetectionSchedule] = sweepSchedule;
         var configuration = new ConfigurationBuilder().AddLocalSettings(settingsFile).AddInMemoryCollection(overrides).Build();
 
-        var alertOptions = configuration.GetSection(SettingNames.AlertsSection).Get<ConvoFunctions.Alerts.AlertOptions>() ?? new();
-        var writeAlertFiles = !alertOptions.Teams.IsEnabled && !alertOptions.Email.IsEnabled;
+        var writeAlertFiles = WritesAlertFiles(configuration);
 
         // The demo starts from nothing each time: kept data would hold its earlier alert, and an alert is raised once.
         dataFolder ??= demo ? null : DefaultDataFolder;
@@ -118,6 +117,13 @@ internal static class ServeCommand
 
         await app.WaitForShutdownAsync(cancellationToken);
         return 0;
+    }
+
+    /// <summary>Alerts go to files when no one would otherwise see them: neither Teams nor email is configured.</summary>
+    internal static bool WritesAlertFiles(IConfiguration configuration)
+    {
+        var alerts = configuration.GetSection(SettingNames.AlertsSection).Get<ConvoFunctions.Alerts.AlertOptions>() ?? new();
+        return !alerts.Teams.IsEnabled && !alerts.Email.IsEnabled;
     }
 
     /// <summary>The stand-in's key: not a secret, it opens only the loopback stand-in.</summary>

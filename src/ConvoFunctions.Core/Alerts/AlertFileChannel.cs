@@ -21,12 +21,12 @@ internal sealed partial class AlertFileChannel(string folder, ILogger<AlertFileC
 
     public string Folder { get; } = Path.GetFullPath(folder);
 
-    /// <summary>The folder of one alert: its key with the characters a file name cannot hold (<c>:</c> of <c>twilio:CA…</c>) replaced.</summary>
-    public string FolderOf(string alertKey)
-    {
-        var invalid = Path.GetInvalidFileNameChars().Append(':').ToHashSet();
-        return Path.Combine(Folder, new string(alertKey.Select(c => invalid.Contains(c) ? '_' : c).ToArray()));
-    }
+    /// <summary>
+    /// The folder of one alert: its key with every character but ASCII letters, digits, '.', '-' and '_' replaced by '_'
+    /// (the ':' of <c>twilio:CA…</c>, and whatever a fuzzy key's agent id holds), so the name works on every file system.
+    /// </summary>
+    public string FolderOf(string alertKey) =>
+        Path.Combine(Folder, new string(alertKey.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_').ToArray()));
 
     public async Task SendAsync(Alert alert, CancellationToken cancellationToken)
     {
