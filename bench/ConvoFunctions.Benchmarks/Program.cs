@@ -5,6 +5,7 @@ using ConvoFunctions.Benchmarks;
 //   ingest-memory [MB]     one large audio ingest against Azurite, peak memory growth
 //   sweep [runs]           duplicate sweep with 1,000 vs 100,000 historical activity rows (two Azurites), medians and ratio
 //   alert-samples [folder] the sample Teams message and email of a duplicate alert, written to docs/ (or folder)
+//   report-sample <file> the sample HTML audit report (two weeks of made-up calls in the loopback API stand-in)
 //   initiation [requests]  call-start route p50/p99 at 32 concurrent requests vs a bare Table insert, and proxy mode
 // Anything else goes to BenchmarkDotNet.
 switch (args)
@@ -15,6 +16,8 @@ switch (args)
         return await SweepScaling.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 31);
     case ["initiation", ..]:
         return await InitiationLatency.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 4000);
+    case ["report-sample", var file]:
+        return await ReportSample.RunAsync(file);
     case ["alert-samples", ..]:
         return AlertSamples.Run(args.Length > 1 ? args[1] : null);
 }

@@ -1,7 +1,9 @@
 using ConvoFunctions.Privacy;
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
+using ConvoFunctions.Cli.Reports;
+using Spectre.Console;
+using Spectre.Console.Rendering;
 using System.Text.Json;
 using ConvoFunctions.Alerts;
 using ConvoFunctions.Cli.Failures;
@@ -23,8 +25,9 @@ internal static class AuditCommand
     {
         var since = new Option<string>("--since") { Description = "How far back: 24h, 90m, 7d or a TimeSpan (1.00:00:00).", DefaultValueFactory = _ => "24h" };
         var agent = new Option<string?>("--agent") { Description = "Only this agent id." };
-        var format = new Option<string>("--format") { Description = "table, json or csv.", DefaultValueFactory = _ => "table" };
-        format.AcceptOnlyFromAmong("table", "json", "csv");
+        var format = new Option<string>("--format") { Description = "table, json, csv, or html (one self-contained file with a per-day chart).", DefaultValueFactory = _ => "table" };
+        format.AcceptOnlyFromAmong("table", "json", "csv", "html");
+        var output = new Option<FileInfo?>("--output") { Description = "Write the report to this file instead of the standard output." };
         var baseUrl = UriOption.Create("--base-url",
             $"ElevenLabs API base URL (default {SettingNames.ToEnvironmentForm(SettingNames.ElevenLabsBaseUrl)} or {ElevenLabsOptions.PublicApiBaseUrl}).");
         var settings = new Option<string>("--settings")
@@ -35,16 +38,24 @@ internal static class AuditCommand
 
         var command = new Command("audit", "Find calls with more than one conversation in ElevenLabs history (list and detail endpoints only).")
         {
-            since, agent, format, baseUrl, settings,
+            since, agent, format, baseUrl, settings, output,
         };
-        command.SetAction((result, ct) => RunAsync(
-            result.GetValue(since)!, result.GetValue(agent), result.GetValue(format)!, result.GetValue(baseUrl), result.GetValue(settings)!,
-            Console.Out, Console.Error, ct));
+        command.SetAction(async (result, ct) =>
+        {
+            var file = result.GetValue(output);
+            await using var writer = file is null ? null : new StreamWriter(file.FullName);
+            // A progress bar only where someone watches it; redirected stderr (CI, logs) gets plain lines.
+            var interactive = !Console.IsErrorRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+            var code = await RunAsync(result.GetValue(since)!, result.GetValue(agent), result.GetValue(format)!, result.GetValue(baseUrl),
+                result.GetValue(settings)!, writer ?? Console.Out, Console.Error, ct, interactive);
+            if (file is not null) await Console.Error.WriteLineAsync($"[audit] report written to {file.FullName}");
+            return code;
+        });
         return command;
     }
 
     public static async Task<int> RunAsync(string since, string? agent, string format, Uri? baseUrl, string settingsFile,
-        TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+        TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken, bool interactiveProgress = false)
     {
         if (!TryParseSince(since, out var period))
         {
@@ -72,21 +83,43 @@ internal static class AuditCommand
         var services = new ServiceCollection();
         services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning).AddFilter("System.Net.Http", LogLevel.Warning));
         services.AddSingleton<IOptions<ElevenLabsOptions>>(Options.Create(elevenLabs));
+        var counters = new AuditCounters();
         services.AddElevenLabsClient();
+        services.AddHttpClient<ElevenLabsClient>().AddHttpMessageHandler(() => new RateLimitCounter(counters));
         services.AddConversationDirectory();
         await using var provider = services.BuildServiceProvider();
-        var directory = provider.GetRequiredService<IConversationDirectory>();
+        var directory = new CountingDirectory(provider.GetRequiredService<IConversationDirectory>(), counters);
 
         var to = DateTimeOffset.UtcNow;
         var from = to - period;
-        var progress = new SyncProgress(line => stderr.WriteLine($"[audit] {line}"));
         // An unreachable or refusing API surfaces as an exception that ConvoCommand.RunAsync reports.
-        var result = await DuplicateAudit.RunAsync(directory, from, to, agent, fuzzyGap, elevenLabs.MaxConcurrency, progress, cancellationToken);
+        var result = interactiveProgress
+            ? await AuditProgress.RunWithBarAsync(counters, stderr,
+                progress => DuplicateAudit.RunAsync(directory, from, to, agent, fuzzyGap, elevenLabs.MaxConcurrency, progress, cancellationToken))
+            : await DuplicateAudit.RunAsync(directory, from, to, agent, fuzzyGap, elevenLabs.MaxConcurrency,
+                new SyncProgress(line => stderr.WriteLine($"[audit] {line}")), cancellationToken);
 
-        await stdout.WriteAsync(Render(result, format));
+        switch (format)
+        {
+            case "html":
+                var dashboard = new AlertOptions { DashboardUrl = configuration[SettingNames.AlertsDashboardUrl] is { Length: > 0 } url ? url : AlertOptions.DefaultDashboardUrl };
+                await stdout.WriteAsync(HtmlReport.Render(DuplicateReport.Create("ConvoFunctions audit: calls with more than one conversation",
+                    from, to, DateTimeOffset.UtcNow, counters.PerDay, result.Duplicates, dashboard.ConversationUrl)));
+                break;
+            case "csv":
+                WriteCsv(result, stdout);
+                break;
+            case "json":
+                await stdout.WriteAsync(RenderJson(result));
+                break;
+            default:
+                WriteTable(result, stdout);
+                break;
+        }
         var alerting = result.Duplicates.Count(g => verdicts.Contains(g.Verdict));
         await stderr.WriteLineAsync($"[audit] {result.Listed} conversations from {from:yyyy-MM-dd HH:mm} to {to:yyyy-MM-dd HH:mm} UTC; " +
-            $"{result.Duplicates.Count} calls with more than one conversation, {alerting} of them {string.Join(" or ", verdicts.Select(x => x.Describe()))}.");
+            $"{result.Duplicates.Count} calls with more than one conversation, {alerting} of them {string.Join(" or ", verdicts.Select(x => x.Describe()))}" +
+            (counters.RateLimited > 0 ? $"; {counters.RateLimited} rate-limit waits." : "."));
         return alerting > 0 ? ExitCodes.DuplicatesFound : ExitCodes.Success;
     }
 
@@ -109,74 +142,81 @@ internal static class AuditCommand
         return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out period) && period > TimeSpan.Zero;
     }
 
-    internal static string Render(AuditResult result, string format)
-    {
-        var rows = result.Duplicates.SelectMany(g => g.Conversations.Select(c => (Group: g, Conversation: c))).ToList();
-        var sb = new StringBuilder();
-        switch (format)
+    private static string RenderJson(AuditResult result) =>
+        JsonSerializer.Serialize(new
         {
-            case "json":
-                sb.AppendLine(JsonSerializer.Serialize(new
+            listed = result.Listed,
+            details_fetched = result.DetailsFetched,
+            groups = result.Duplicates.Select(g => new
+            {
+                call_key = g.IsFuzzy ? null : g.Key,
+                verdict = g.Verdict.Describe(),
+                agent_id = g.First.AgentId,
+                caller = PhoneMask.Mask(g.Any(c => c.Caller), "unknown"),
+                conversations = g.Conversations.Select(c => new
                 {
-                    listed = result.Listed,
-                    details_fetched = result.DetailsFetched,
-                    groups = result.Duplicates.Select(g => new
-                    {
-                        call_key = g.IsFuzzy ? null : g.Key,
-                        verdict = g.Verdict.Describe(),
-                        agent_id = g.First.AgentId,
-                        caller = PhoneMask.Mask(g.Any(c => c.Caller), "unknown"),
-                        conversations = g.Conversations.Select(c => new
-                        {
-                            conversation_id = c.ConversationId,
-                            start_time = c.StartTime.UtcDateTime.ToString("o", CultureInfo.InvariantCulture),
-                            status = c.Status,
-                            duration_secs = c.DurationSecs,
-                            has_audio = c.HasAudio,
-                            messages = c.MessageCount,
-                            blank = c.IsBlank,
-                            call_sid = c.CallSid,
-                            direction = c.Direction,
-                            provider = c.Provider,
-                        }),
-                    }),
-                }, new JsonSerializerOptions { WriteIndented = true }));
-                break;
-            case "csv":
-                sb.AppendLine("call_key,verdict,agent_id,caller,conversation_id,start_time_utc,status,duration_secs,has_audio,messages,blank");
-                foreach (var (g, c) in rows)
-                {
-                    sb.AppendLine(string.Join(",", new[]
-                    {
-                        g.IsFuzzy ? "" : g.Key, g.Verdict.Describe(), g.First.AgentId, PhoneMask.Mask(g.Any(x => x.Caller), "unknown"), c.ConversationId,
-                        c.StartTime.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), c.Status,
-                        c.DurationSecs.ToString(CultureInfo.InvariantCulture), c.HasAudio ? "true" : "false",
-                        c.MessageCount.ToString(CultureInfo.InvariantCulture), c.IsBlank ? "true" : "false",
-                    }.Select(Csv)));
-                }
-                break;
-            default:
-                if (result.Duplicates.Count == 0)
-                {
-                    sb.AppendLine("No call produced more than one conversation.");
-                    break;
-                }
-                foreach (var g in result.Duplicates)
-                {
-                    sb.AppendLine($"{(g.IsFuzzy ? "(no call SID)" : g.Key)}  {g.Verdict.Describe()}  agent {g.First.AgentId}  caller {PhoneMask.Mask(g.Any(c => c.Caller), "unknown")}");
-                    foreach (var c in g.Conversations)
-                    {
-                        sb.AppendLine(string.Format(CultureInfo.InvariantCulture, "  {0,-32} {1:yyyy-MM-dd HH:mm:ss}  {2,-10} {3,5} s  audio {4,-5}  msgs {5,3}  {6}",
-                            c.ConversationId, c.StartTime.UtcDateTime, c.Status, c.DurationSecs, c.HasAudio ? "true" : "false", c.MessageCount, c.IsBlank ? "blank" : "real"));
-                    }
-                }
-                break;
-        }
-        return sb.ToString();
-    }
+                    conversation_id = c.ConversationId,
+                    start_time = c.StartTime.UtcDateTime.ToString("o", CultureInfo.InvariantCulture),
+                    status = c.Status,
+                    duration_secs = c.DurationSecs,
+                    has_audio = c.HasAudio,
+                    messages = c.MessageCount,
+                    blank = c.IsBlank,
+                    call_sid = c.CallSid,
+                    direction = c.Direction,
+                    provider = c.Provider,
+                }),
+            }),
+        }, new JsonSerializerOptions { WriteIndented = true }) + Environment.NewLine;
 
-    internal static string Csv(string value) =>
-        value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+    private static void WriteCsv(AuditResult result, TextWriter output) => CsvOutput.Write(output,
+        ["call_key", "verdict", "agent_id", "caller", "conversation_id", "start_time_utc", "status", "duration_secs", "has_audio", "messages", "blank"],
+        result.Duplicates.SelectMany(g => g.Conversations.Select(c => new[]
+        {
+            g.IsFuzzy ? "" : g.Key, g.Verdict.Describe(), g.First.AgentId, PhoneMask.Mask(g.Any(x => x.Caller), "unknown"), c.ConversationId,
+            c.StartTime.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), c.Status,
+            c.DurationSecs.ToString(CultureInfo.InvariantCulture), c.HasAudio ? "true" : "false",
+            c.MessageCount.ToString(CultureInfo.InvariantCulture), c.IsBlank ? "true" : "false",
+        })));
+
+    private static void WriteTable(AuditResult result, TextWriter output)
+    {
+        if (result.Duplicates.Count == 0)
+        {
+            output.WriteLine("No call produced more than one conversation.");
+            return;
+        }
+        var console = CliConsole.For(output);
+        var table = new Table().Border(TableBorder.Rounded);
+        foreach (var header in new[] { "call", "verdict", "agent", "caller", "conversation", "start (UTC)", "status", "duration", "audio", "msgs", "" })
+        {
+            table.AddColumn(new TableColumn(header));
+        }
+        foreach (var g in result.Duplicates)
+        {
+            var first = true;
+            foreach (var c in g.Conversations)
+            {
+                // Text cells, not markup: ids and statuses come from the API and may hold '['.
+                table.AddRow(new IRenderable[]
+                {
+                    new Text(first ? (g.IsFuzzy ? "(no call SID)" : g.Key) : ""),
+                    new Text(first ? g.Verdict.Describe() : ""),
+                    new Text(first ? g.First.AgentId : ""),
+                    new Text(first ? PhoneMask.Mask(g.Any(x => x.Caller), "unknown") : ""),
+                    new Text(c.ConversationId),
+                    new Text(c.StartTime.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)),
+                    new Text(c.Status),
+                    new Text(c.DurationSecs.ToString(CultureInfo.InvariantCulture) + " s"),
+                    new Text(c.HasAudio ? "yes" : "no"),
+                    new Text(c.MessageCount.ToString(CultureInfo.InvariantCulture)),
+                    new Text(c.IsBlank ? "blank" : "real"),
+                });
+                first = false;
+            }
+        }
+        console.Write(table);
+    }
 
     /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
     private sealed class SyncProgress(Action<string> report) : IProgress<string>

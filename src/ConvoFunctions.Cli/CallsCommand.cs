@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ConvoFunctions.Cli.Reports;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -73,19 +74,17 @@ internal static class CallsCommand
                 }), new JsonSerializerOptions { WriteIndented = true }));
                 break;
             case "csv":
-                sb.AppendLine("call_key,verdict,agent_id,caller,alerts,conversation_id,start_time_utc,status,duration_secs,has_audio,messages,blank");
-                foreach (var call in calls)
+                using (var csv = new StringWriter(sb))
                 {
-                    foreach (var c in call.Group.Conversations)
-                    {
-                        sb.AppendLine(string.Join(",", new[]
+                    CsvOutput.Write(csv,
+                        ["call_key", "verdict", "agent_id", "caller", "alerts", "conversation_id", "start_time_utc", "status", "duration_secs", "has_audio", "messages", "blank"],
+                        calls.SelectMany(call => call.Group.Conversations.Select(c => new[]
                         {
                             call.Group.IsFuzzy ? "" : call.Group.Key, Verdict(call), call.Group.First.AgentId, Caller(call), AlertSummary(call), c.ConversationId,
                             c.StartTime.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), c.Status,
                             c.DurationSecs.ToString(CultureInfo.InvariantCulture), c.HasAudio ? "true" : "false",
                             c.MessageCount.ToString(CultureInfo.InvariantCulture), c.IsBlank ? "true" : "false",
-                        }.Select(AuditCommand.Csv)));
-                    }
+                        })));
                 }
                 break;
             default:

@@ -28,6 +28,7 @@ internal static class ConvoCommand
         AuditCommand.Create(),
         BenchEnrichmentCommand.Create(),
         ReliabilityCommand.Create(),
+        TestAlertCommand.Create(),
     };
 
     /// <summary>

@@ -3,6 +3,7 @@ using ConvoFunctions.App;
 using ConvoFunctions.Cli.Local;
 using ConvoFunctions.Configuration;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
 namespace ConvoFunctions.Cli;
@@ -21,10 +22,9 @@ internal static class ServeCommand
             Description = "local.settings.json to read (its \"Values\"); environment variables win over it.",
             DefaultValueFactory = _ => LocalConfiguration.DefaultSettingsFile,
         };
-        var data = new Option<string>("--data")
+        var data = new Option<string?>("--data")
         {
-            Description = "Folder where the started Azurite keeps its data.",
-            DefaultValueFactory = _ => ".azurite",
+            Description = $"Folder where the started Azurite keeps its data (default {DefaultDataFolder}; with --demo, in memory).",
         };
 
         var sweepSchedule = new Option<string?>("--sweep-schedule")
@@ -32,32 +32,57 @@ internal static class ServeCommand
             Description = "NCRONTAB (with seconds) for the duplicate sweep instead of Detection__Schedule, e.g. '*/10 * * * * *'.",
         };
 
+        var demo = new Option<bool>("--demo")
+        {
+            Description = "Show the whole pipeline with no Azure and no API key: a local ElevenLabs stand-in holding the samples' call " +
+                "(a real conversation and a blank sibling that sends no webhook), a sweep every 5 s, alerts as files.",
+        };
+        var alerts = new Option<string>("--alerts")
+        {
+            Description = "Folder where alerts are written as files (Teams message, email, support report) when no Teams or email is configured.",
+            DefaultValueFactory = _ => DefaultAlertsFolder,
+        };
+
         var command = new Command("serve", "Run the Functions app's functions on http://127.0.0.1:7071 without Core Tools.")
         {
-            storage, port, settings, data, sweepSchedule,
+            storage, port, settings, data, sweepSchedule, demo, alerts,
         };
         command.SetAction((result, cancellationToken) => RunAsync(
-            result.GetValue(storage), result.GetValue(port), result.GetValue(settings)!, result.GetValue(data)!,
-            result.GetValue(sweepSchedule), cancellationToken));
+            result.GetValue(storage), result.GetValue(port), result.GetValue(settings)!, result.GetValue(data),
+            result.GetValue(sweepSchedule), result.GetValue(demo), result.GetValue(alerts)!, cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string? storage, int port, string settingsFile, string dataFolder, string? sweepSchedule, CancellationToken cancellationToken)
+    public const string DefaultAlertsFolder = ".convo/alerts";
+    public const string DefaultDataFolder = ".azurite";
+
+    /// <summary>The demo's sweep: every 5 s, no settle delay (the stand-in's call has ended), a day back.</summary>
+    public const string DemoSchedule = "*/5 * * * * *";
+
+    private static async Task<int> RunAsync(string? storage, int port, string settingsFile, string? dataFolder, string? sweepSchedule,
+        bool demo, string alertsFolder, CancellationToken cancellationToken)
     {
-        var configurationBuilder = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddLocalSettings(settingsFile);
-        if (sweepSchedule is not null)
+        await using var standIn = demo ? await ElevenLabsStandIn.StartAsync(DemoApiKey, cancellationToken) : null;
+        var overrides = new Dictionary<string, string?>();
+        if (standIn is not null)
         {
-            Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(configurationBuilder,
-                new Dictionary<string, string?> { [ConvoFunctions.Configuration.SettingNames.DetectionSchedule] = sweepSchedule });
+            foreach (var conversation in DemoSamples.Conversations(DateTimeOffset.UtcNow)) standIn.Add(conversation);
+            foreach (var (name, value) in DemoSettings(standIn.BaseAddress)) overrides[name] = value;
         }
-        var configuration = configurationBuilder.Build();
+        if (sweepSchedule is not null) overrides[SettingNames.DetectionSchedule] = sweepSchedule;
+        var configuration = new ConfigurationBuilder().AddLocalSettings(settingsFile).AddInMemoryCollection(overrides).Build();
+
+        var writeAlertFiles = WritesAlertFiles(configuration);
+
+        // The demo starts from nothing each time: kept data would hold its earlier alert, and an alert is raised once.
+        dataFolder ??= demo ? null : DefaultDataFolder;
         await using var azurite = storage is null
-            ? await AzuriteProcess.StartAsync(Path.GetFullPath(dataFolder), cancellationToken: cancellationToken)
+            ? await AzuriteProcess.StartAsync(dataFolder is null ? null : Path.GetFullPath(dataFolder), cancellationToken: cancellationToken)
             : null;
         var connectionString = storage ?? azurite!.ConnectionString;
 
         var url = new Uri($"http://127.0.0.1:{port}");
-        await using var app = LocalFunctionsHost.Build(configuration, connectionString, url);
+        await using var app = LocalFunctionsHost.Build(configuration, connectionString, url, alertsFolder: writeAlertFiles ? alertsFolder : null);
         await LocalFunctionsHost.EnsureStorageAsync(app, cancellationToken);
         await app.StartAsync(cancellationToken);
 
@@ -67,7 +92,7 @@ internal static class ServeCommand
             : $"Initiation:   {url}{Routes.Prefix}/{Routes.ElevenLabsInitiation} (header {ConvoFunctions.Initiation.InitiationSettings.SecretHeader})");
         Console.WriteLine(azurite is null
             ? "Storage:      the account given with --storage"
-            : $"Storage:      Azurite (blob {azurite.Ports.Blob}, queue {azurite.Ports.Queue}, table {azurite.Ports.Table}), data in {azurite.Location}");
+            : $"Storage:      Azurite (blob {azurite.Ports.Blob}, queue {azurite.Ports.Queue}, table {azurite.Ports.Table}), data {(azurite.Location is null ? "in memory" : "in " + azurite.Location)}");
         // Azurite's well-known development account: not a secret, and what 'convo replay --storage' needs.
         if (azurite is not null) Console.WriteLine($"Replay:       convo replay --storage \"{azurite.ConnectionString}\"");
         if (LocalConfiguration.UsesDevelopmentSecret(configuration))
@@ -78,9 +103,47 @@ internal static class ServeCommand
             ? "Enrichment:   webhook-events -> tables, from webhook bodies (NO ElevenLabs__ApiKey set)"
             : $"Enrichment:   webhook-events -> tables, via {configuration[SettingNames.ElevenLabsBaseUrl] ?? ElevenLabs.ElevenLabsOptions.PublicApiBaseUrl}");
         Console.WriteLine($"Sweep:        {configuration[SettingNames.DetectionSchedule] ?? ConvoFunctions.Detection.DetectionOptions.DefaultSchedule} (UTC)");
+        if (writeAlertFiles)
+        {
+            Console.WriteLine($"Alerts:       no Teams or email configured: written as files under {Path.Combine(Path.GetFullPath(alertsFolder), "<call>")}");
+        }
+        if (standIn is not null)
+        {
+            Console.WriteLine($"Demo:         ElevenLabs stand-in at {standIn.BaseAddress} holds one call: {DemoSamples.RealConversationId} (real) and");
+            Console.WriteLine($"              {DemoSamples.BlankConversationId} (blank, sends no webhook). Now run:");
+            Console.WriteLine("              dotnet run --project src/ConvoFunctions.Cli -- send samples/post-call-transcription.json");
+        }
         Console.WriteLine("Press Ctrl+C to stop.");
 
         await app.WaitForShutdownAsync(cancellationToken);
         return 0;
     }
+
+    /// <summary>Alerts go to files when no one would otherwise see them: neither Teams nor email is configured.</summary>
+    internal static bool WritesAlertFiles(IConfiguration configuration)
+    {
+        var alerts = configuration.GetSection(SettingNames.AlertsSection).Get<ConvoFunctions.Alerts.AlertOptions>() ?? new();
+        return !alerts.Teams.IsEnabled && !alerts.Email.IsEnabled;
+    }
+
+    /// <summary>The stand-in's key: not a secret, it opens only the loopback stand-in.</summary>
+    private const string DemoApiKey = "xi_local_demo_only";
+
+    /// <summary>
+    /// The demo wins over local settings: the real API client against the stand-in, a short sweep that also discovers
+    /// the blank sibling, no webhook health check (the stand-in's conversations predate any webhook), and no Teams or
+    /// email, so that a demo alert never reaches a real channel.
+    /// </summary>
+    private static Dictionary<string, string?> DemoSettings(Uri standIn) => new()
+    {
+        [SettingNames.ElevenLabsApiKey] = DemoApiKey,
+        [SettingNames.ElevenLabsBaseUrl] = standIn.ToString(),
+        [SettingNames.DetectionSchedule] = DemoSchedule,
+        [SettingNames.DetectionSettleDelay] = "00:00:00",
+        [SettingNames.DetectionLookBack] = "1.00:00:00",
+        [SettingNames.DetectionDiscoveryEnabled] = "true",
+        [SettingNames.DetectionWebhookHealthEnabled] = "false",
+        [SettingNames.AlertsTeamsWebhookUrl] = "",
+        [SettingNames.AlertsEmailEndpoint] = "",
+    };
 }

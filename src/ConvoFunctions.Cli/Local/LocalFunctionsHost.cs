@@ -1,3 +1,4 @@
+using ConvoFunctions.Alerts;
 using ConvoFunctions.App;
 using ConvoFunctions.App.Initiation;
 using ConvoFunctions.App.Webhooks;
@@ -22,9 +23,10 @@ namespace ConvoFunctions.Cli.Local;
 /// </summary>
 internal static class LocalFunctionsHost
 {
+    /// <param name="alertsFolder">When set, every alert is also written as files there (<see cref="AlertFileChannel"/>).</param>
     public static WebApplication Build(
         IConfiguration settings, string storageConnectionString, Uri url, LogLevel logLevel = LogLevel.Information, bool pollQueue = true,
-        Action<IServiceCollection>? configure = null)
+        Action<IServiceCollection>? configure = null, string? alertsFolder = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.AddConfiguration(settings);
@@ -39,6 +41,8 @@ internal static class LocalFunctionsHost
         // The host logs a start failure with its stack trace before throwing it; convo reports the exception in one
         // line (with the trace under --verbose). Its background services here log their own failures.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+        // The resilience pipeline logs every successful attempt at Information; retries and failures stay visible.
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
         builder.Services.AddMvcCore();
         builder.Services.AddConvoFunctions(builder.Configuration);
         if (pollQueue)
@@ -49,6 +53,11 @@ internal static class LocalFunctionsHost
         }
         builder.Services.AddHostedService<LocalSweepTimer>();
         configure?.Invoke(builder.Services);
+        if (alertsFolder is not null)
+        {
+            builder.Services.AddSingleton(sp => new AlertFileChannel(alertsFolder, sp.GetRequiredService<ILogger<AlertFileChannel>>()));
+            builder.Services.AddTransient<IAlertChannel>(sp => sp.GetRequiredService<AlertFileChannel>());
+        }
 
         var app = builder.Build();
         app.MapPost($"/{Routes.Prefix}/{Routes.ElevenLabsWebhook}", RunWebhookAsync);

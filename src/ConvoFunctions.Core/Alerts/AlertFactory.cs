@@ -50,4 +50,14 @@ internal sealed class AlertFactory(IOptions<AlertOptions> options)
                 .Append("Please check the webhook under ElevenLabs settings → Webhooks and re-enable it if it was auto-disabled."));
         return new Alert(Alert.WebhookHealthKind, incidentKey, incidentId, false, title, summary, facts, [], report, now);
     }
+
+    /// <summary>A clearly marked test alert (<c>convo test-alert</c>): no call, nothing to report to ElevenLabs.</summary>
+    public static Alert ForTest(DateTimeOffset now) => new(
+        Alert.TestKind, "test-alert", now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), false,
+        "TEST: ConvoFunctions alert check (no action needed)",
+        "convo test-alert sent this to check that alerts reach this channel. No call produced a duplicate.",
+        [new("Test", "yes: ignore this alert"), new("Sent at (UTC)", now.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture))],
+        [],
+        "This is a test alert from convo test-alert. There is nothing to report to ElevenLabs support.",
+        now);
 }

@@ -1,5 +1,7 @@
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Azure.Core;
 using Microsoft.Extensions.Options;
 
@@ -26,7 +28,10 @@ internal sealed class EmailChannel(HttpClient http, IOptions<AlertOptions> optio
 
     public bool IsEnabled => options.Value.Email.IsEnabled;
 
-    public async Task SendAsync(Alert alert, CancellationToken cancellationToken)
+    public Task SendAsync(Alert alert, CancellationToken cancellationToken) => SubmitAsync(alert, cancellationToken);
+
+    /// <summary>Submits the email; ACS accepted it for delivery when this returns. Throws when it was not accepted.</summary>
+    public async Task<EmailOperation> SubmitAsync(Alert alert, CancellationToken cancellationToken)
     {
         var settings = options.Value.Email;
         if (!settings.IsEnabled) throw new AlertChannelException("Email is not configured.");
@@ -39,13 +44,48 @@ internal sealed class EmailChannel(HttpClient http, IOptions<AlertOptions> optio
             content = new { subject = content.Subject, plainText = content.PlainText, html = content.Html },
         });
 
-        var endpoint = settings.EndpointUri!.ToString().TrimEnd('/');
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"{endpoint}/emails:send?api-version={ApiVersion}"))
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"{Endpoint}/emails:send?api-version={ApiVersion}"))
         {
             Content = new ByteArrayContent(body),
         };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        // ACS queues the message and answers 202 with the operation's id (and an Operation-Location to poll).
+        using var response = await SendAsync(request, body, cancellationToken);
+        var result = await ReadResultAsync(response, cancellationToken);
+        // The id is in the body; Operation-Location (…/emails/operations/{id}?api-version=…) names it too.
+        var id = result?.Id ?? (response.Headers.TryGetValues("Operation-Location", out var locations)
+            && Uri.TryCreate(locations.FirstOrDefault(), UriKind.Absolute, out var location) ? location.Segments[^1] : "");
+        return new EmailOperation(id, result?.Status ?? "Running", null);
+    }
 
+    /// <summary>
+    /// Polls <c>GET {endpoint}/emails/operations/{id}</c> until a final status (<c>Succeeded</c>, <c>Failed</c>,
+    /// <c>Canceled</c>) or <paramref name="timeout"/>, waiting as <c>Retry-After</c> asks.
+    /// </summary>
+    public async Task<EmailOperation> WaitAsync(EmailOperation operation, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (operation.Id.Length == 0 || operation.IsFinal) return operation;
+        var deadline = time.GetUtcNow() + timeout;
+        while (true)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get,
+                new Uri($"{Endpoint}/emails/operations/{Uri.EscapeDataString(operation.Id)}?api-version={ApiVersion}"));
+            using var response = await SendAsync(request, [], cancellationToken);
+            var result = await ReadResultAsync(response, cancellationToken);
+            operation = new EmailOperation(operation.Id, result?.Status ?? operation.Status,
+                result?.Error is { } e ? $"{e.Code}: {e.Message}" : null);
+            if (operation.IsFinal) return operation;
+            var wait = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
+            if (time.GetUtcNow() + wait > deadline) return operation;
+            await Task.Delay(wait, time, cancellationToken);
+        }
+    }
+
+    private string Endpoint => options.Value.Email.EndpointUri!.ToString().TrimEnd('/');
+
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, byte[] body, CancellationToken cancellationToken)
+    {
+        var settings = options.Value.Email;
         try
         {
             if (!string.IsNullOrWhiteSpace(settings.AccessKey))
@@ -67,12 +107,10 @@ internal sealed class EmailChannel(HttpClient http, IOptions<AlertOptions> optio
             throw new AlertChannelException($"No Entra ID token for Azure Communication Services ({ex.GetType().Name}).");
         }
 
+        HttpResponseMessage response;
         try
         {
-            using var response = await http.SendAsync(request, cancellationToken);
-            // ACS queues the message and answers 202 with an Operation-Location to poll.
-            if (!response.IsSuccessStatusCode)
-                throw new AlertChannelException($"Azure Communication Services answered {(int)response.StatusCode} {response.ReasonPhrase}.");
+            response = await http.SendAsync(request, cancellationToken);
         }
         catch (HttpRequestException ex)
         {
@@ -82,5 +120,43 @@ internal sealed class EmailChannel(HttpClient http, IOptions<AlertOptions> optio
         {
             throw new AlertChannelException("Azure Communication Services timed out.");
         }
+        if (!response.IsSuccessStatusCode)
+        {
+            using (response)
+            {
+                throw new AlertChannelException($"Azure Communication Services answered {(int)response.StatusCode} {response.ReasonPhrase}.");
+            }
+        }
+        return response;
     }
+
+    private static async Task<EmailSendResult?> ReadResultAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await response.Content.ReadFromJsonAsync<EmailSendResult>(cancellationToken);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>ACS' <c>EmailSendResult</c>: the answer of the send and of each poll.</summary>
+    private sealed record EmailSendResult(
+        [property: JsonPropertyName("id")] string? Id,
+        [property: JsonPropertyName("status")] string? Status,
+        [property: JsonPropertyName("error")] EmailSendError? Error);
+
+    private sealed record EmailSendError(
+        [property: JsonPropertyName("code")] string? Code,
+        [property: JsonPropertyName("message")] string? Message);
+}
+
+/// <summary>An ACS email send operation and its last known status (<c>NotStarted</c>, <c>Running</c>, <c>Succeeded</c>, <c>Failed</c>, <c>Canceled</c>).</summary>
+internal sealed record EmailOperation(string Id, string Status, string? Error)
+{
+    public bool IsFinal => Status is "Succeeded" or "Failed" or "Canceled";
+
+    public bool Succeeded => Status == "Succeeded";
 }
