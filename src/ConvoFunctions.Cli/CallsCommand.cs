@@ -9,6 +9,10 @@ using ConvoFunctions.Detection;
 using ConvoFunctions.Operations;
 using ConvoFunctions.Privacy;
 using ConvoFunctions.Storage;
+using ConvoFunctions.Cli.Local;
+using ConvoFunctions.Configuration;
+using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace ConvoFunctions.Cli;
 
@@ -19,8 +23,8 @@ internal static class CallsCommand
     {
         var target = new StorageTarget();
         var since = new Option<string>("--since") { Description = "How far back: 24h, 90m, 7d or a TimeSpan (1.00:00:00).", DefaultValueFactory = _ => "24h" };
-        var format = new Option<string>("--format") { Description = "table, json or csv.", DefaultValueFactory = _ => "table" };
-        format.AcceptOnlyFromAmong("table", "json", "csv");
+        var format = new Option<string>("--format") { Description = "table, json, csv, or html (one self-contained file).", DefaultValueFactory = _ => "table" };
+        format.AcceptOnlyFromAmong("table", "json", "csv", "html");
         since.Validators.Add(result =>
         {
             if (!AuditCommand.TryParseSince(result.GetValueOrDefault<string>() ?? "", out _)) result.AddError("--since must be a duration such as 24h, 90m, 7d.");
@@ -34,18 +38,76 @@ internal static class CallsCommand
         command.SetAction((result, cancellationToken) =>
         {
             AuditCommand.TryParseSince(result.GetValue(since)!, out var period);
-            return RunAsync(target.Resolve(result), period, result.GetValue(format)!, TimeProvider.System, Console.Out, cancellationToken);
+            var dashboard = LocalConfiguration.Build(result.GetValue(target.Settings)!)[SettingNames.AlertsDashboardUrl];
+            return RunAsync(target.Resolve(result), period, result.GetValue(format)!, TimeProvider.System, Console.Out, cancellationToken, dashboard);
         });
         return command;
     }
 
-    internal static async Task<int> RunAsync(StorageAccount storage, TimeSpan period, string format, TimeProvider time, TextWriter stdout, CancellationToken cancellationToken)
+    internal static async Task<int> RunAsync(StorageAccount storage, TimeSpan period, string format, TimeProvider time, TextWriter stdout,
+        CancellationToken cancellationToken, string? dashboardUrl = null)
     {
         var history = new CallHistory(new TableConversationWindow(new CorrelationRepository(storage)), new AlertLedger(storage));
         var to = time.GetUtcNow();
-        var calls = await history.ReadAsync(to - period, to, new DetectionOptions().FuzzyGap, cancellationToken);
-        await stdout.WriteAsync(Render(calls, format));
+        var from = to - period;
+        var calls = await history.ReadAsync(from, to, new DetectionOptions().FuzzyGap, cancellationToken);
+        switch (format)
+        {
+            case "html":
+                var dashboard = new AlertOptions { DashboardUrl = string.IsNullOrEmpty(dashboardUrl) ? AlertOptions.DefaultDashboardUrl : dashboardUrl };
+                var perDay = calls.SelectMany(call => call.Group.Conversations)
+                    .GroupBy(c => DateOnly.FromDateTime(c.StartTime.UtcDateTime))
+                    .ToDictionary(day => day.Key, day => day.Count());
+                await stdout.WriteAsync(HtmlReport.Render(DuplicateReport.Create("ConvoFunctions: recorded calls with more than one conversation",
+                    from, to, to, perDay, calls.Select(call => call.Group).Where(g => g.IsDuplicate).ToList(), dashboard.ConversationUrl)));
+                break;
+            case "table":
+                WriteTable(calls, stdout);
+                break;
+            default:
+                await stdout.WriteAsync(Render(calls, format));
+                break;
+        }
         return 0;
+    }
+
+    private static void WriteTable(IReadOnlyList<RecordedCall> calls, TextWriter output)
+    {
+        if (calls.Count == 0)
+        {
+            output.WriteLine("No calls recorded in this period.");
+            return;
+        }
+        var table = new Table().Border(TableBorder.Rounded);
+        foreach (var header in new[] { "call", "verdict", "agent", "caller", "alerts", "conversation", "start (UTC)", "status", "duration", "audio", "msgs", "" })
+        {
+            table.AddColumn(new TableColumn(header));
+        }
+        foreach (var call in calls)
+        {
+            var first = true;
+            foreach (var c in call.Group.Conversations)
+            {
+                // Text cells, not markup: ids and statuses come from the API and may hold '['.
+                table.AddRow(new IRenderable[]
+                {
+                    new Text(first ? (call.Group.IsFuzzy ? "(no call SID)" : call.Group.Key) : ""),
+                    new Text(first ? Verdict(call) : ""),
+                    new Text(first ? call.Group.First.AgentId : ""),
+                    new Text(first ? Caller(call) : ""),
+                    new Text(first ? AlertSummary(call) : ""),
+                    new Text(c.ConversationId),
+                    new Text(c.StartTime.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)),
+                    new Text(c.Status),
+                    new Text(c.DurationSecs.ToString(CultureInfo.InvariantCulture) + " s"),
+                    new Text(c.HasAudio ? "yes" : "no"),
+                    new Text(c.MessageCount.ToString(CultureInfo.InvariantCulture)),
+                    new Text(c.IsBlank ? "blank" : "real"),
+                });
+                first = false;
+            }
+        }
+        CliConsole.For(output).Write(table);
     }
 
     internal static string Render(IReadOnlyList<RecordedCall> calls, string format)
@@ -85,22 +147,6 @@ internal static class CallsCommand
                             c.DurationSecs.ToString(CultureInfo.InvariantCulture), c.HasAudio ? "true" : "false",
                             c.MessageCount.ToString(CultureInfo.InvariantCulture), c.IsBlank ? "true" : "false",
                         })));
-                }
-                break;
-            default:
-                if (calls.Count == 0)
-                {
-                    sb.AppendLine("No calls recorded in this period.");
-                    break;
-                }
-                foreach (var call in calls)
-                {
-                    sb.AppendLine($"{(call.Group.IsFuzzy ? "(no call SID)" : call.Group.Key)}  {Verdict(call)}  agent {call.Group.First.AgentId}  caller {Caller(call)}  alerts: {AlertSummary(call)}");
-                    foreach (var c in call.Group.Conversations)
-                    {
-                        sb.AppendLine(string.Format(CultureInfo.InvariantCulture, "  {0,-32} {1:yyyy-MM-dd HH:mm:ss}  {2,-10} {3,5} s  audio {4,-5}  msgs {5,3}  {6}",
-                            c.ConversationId, c.StartTime.UtcDateTime, c.Status, c.DurationSecs, c.HasAudio ? "true" : "false", c.MessageCount, c.IsBlank ? "blank" : "real"));
-                    }
                 }
                 break;
         }

@@ -5,7 +5,8 @@ namespace ConvoFunctions.Cli;
 /// <summary>Spectre.Console on a given writer: colours and terminal width on a terminal, plain and wide elsewhere (files, tests, pipes).</summary>
 internal static class CliConsole
 {
-    private const int RedirectedWidth = 200;
+    // Wide enough that a table of ids is never wrapped in a file or a pipe, where nobody resizes the window.
+    private const int RedirectedWidth = 500;
 
     /// <param name="terminal">The caller already knows the writer is an interactive terminal (e.g. a live progress display).</param>
     public static IAnsiConsole For(TextWriter writer, bool terminal = false)

@@ -31,6 +31,8 @@ public sealed class CallsAndAccountTests(AzuriteFixture azurite)
         Assert.Equal(0, await CallsCommand.RunAsync(azurite.Storage, TimeSpan.FromHours(1), "table", clock, table, CancellationToken.None));
         Assert.Equal(0, await CallsCommand.RunAsync(azurite.Storage, TimeSpan.FromHours(1), "json", clock, json, CancellationToken.None));
         Assert.Equal(0, await CallsCommand.RunAsync(azurite.Storage, TimeSpan.FromHours(1), "csv", clock, csv, CancellationToken.None));
+        var html = new StringWriter();
+        Assert.Equal(0, await CallsCommand.RunAsync(azurite.Storage, TimeSpan.FromHours(1), "html", clock, html, CancellationToken.None));
 
         var calls = JsonNode.Parse(json.ToString())!.AsArray();
         var duplicate = Assert.Single(calls, c => (string?)c!["call_key"] == key)!;
@@ -42,11 +44,18 @@ public sealed class CallsAndAccountTests(AzuriteFixture azurite)
         Assert.Equal("disabled", (string?)alert["channels"]!["email"]);
         Assert.Contains(calls, c => (string?)c!["verdict"] == "single");
 
-        Assert.Contains($"{key}  real + blank", table.ToString(), StringComparison.Ordinal);
-        Assert.Contains("alerts: 0002: teams pending, email disabled", table.ToString(), StringComparison.Ordinal);
+        var keyRow = Assert.Single(table.ToString().Split('\n'), line => line.Contains(key, StringComparison.Ordinal));
+        Assert.Contains("real + blank", keyRow, StringComparison.Ordinal);
+        Assert.Contains("0002: teams pending, email disabled", keyRow, StringComparison.Ordinal);
+
+        // The HTML report holds the duplicate call only (one table row), parsed rather than searched.
+        var document = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(html.ToString());
+        var groupRow = Assert.Single(document.QuerySelectorAll("table#groups tbody tr"));
+        Assert.Contains("real + blank", groupRow.TextContent, StringComparison.Ordinal);
+        Assert.Empty(document.QuerySelectorAll("script"));
         Assert.Equal(1 + 3, csv.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         // Callers are masked in every format.
-        Assert.DoesNotContain("+447700900123", table + json.ToString() + csv, StringComparison.Ordinal);
+        Assert.DoesNotContain("+447700900123", table + json.ToString() + csv + html, StringComparison.Ordinal);
     }
 
     [Fact]
