@@ -62,7 +62,7 @@ param principalType string = 'User'
 var storageNames = {
   containers: ['webhooks']
   queues: ['webhook-events', 'webhook-events-poison']
-  tables: ['conversations', 'calls', 'activity', 'alerts']
+  tables: ['conversations', 'calls', 'activity', 'changes', 'alerts']
 }
 
 var secretNames = {

@@ -71,6 +71,7 @@ internal static class AuditCommand
         var services = new ServiceCollection();
         services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning).AddFilter("System.Net.Http", LogLevel.Warning));
         services.AddSingleton<IOptions<ElevenLabsOptions>>(Options.Create(elevenLabs));
+        services.AddSingleton(TimeProvider.System);
         services.AddElevenLabsClient();
         services.AddConversationDirectory();
         await using var provider = services.BuildServiceProvider();

@@ -245,7 +245,7 @@ internal sealed class ReliabilityHarness(ReliabilityOptions options, TextWriter 
     private static async Task<HashSet<string>> ConversationsWithRowsAsync(
         StorageAccount storage, IEnumerable<string> conversationIds, CancellationToken cancellationToken)
     {
-        var repository = new CorrelationRepository(storage);
+        var repository = new CorrelationRepository(storage, TimeProvider.System);
         var withRows = new ConcurrentBag<string>();
         await Parallel.ForEachAsync(conversationIds, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
             async (id, token) =>

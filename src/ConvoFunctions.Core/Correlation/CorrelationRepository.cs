@@ -6,20 +6,39 @@ using ConvoFunctions.Storage;
 namespace ConvoFunctions.Correlation;
 
 /// <summary>
-/// Writes a conversation's facts as its <c>conversations</c>, <c>calls</c> and <c>activity</c> rows. Upserts in
-/// Replace mode: the rows are a function of the facts, so a redelivered or replayed message changes nothing.
+/// Writes a conversation's facts as its <c>conversations</c>, <c>calls</c> and <c>activity</c> rows, and notes the
+/// change in <c>changes</c> for the sweep. Upserts in Replace mode: the rows are a function of the facts, so a
+/// redelivered or replayed message changes nothing but the time of its change row.
 /// </summary>
-internal sealed class CorrelationRepository(StorageAccount storage)
+internal sealed class CorrelationRepository(StorageAccount storage, TimeProvider time)
 {
     public async Task UpsertAsync(ConversationFacts facts, CancellationToken cancellationToken)
     {
-        var writes = new List<Task>(3)
+        var writes = new List<Task>(5)
         {
             UpsertAsync(StorageNames.ConversationsTable, ConversationRow.From(facts), cancellationToken),
         };
-        if (facts.CallKey is not null) writes.Add(UpsertAsync(StorageNames.CallsTable, CallRow.From(facts), cancellationToken));
-        if (facts.ActivityTime is { } time) writes.Add(UpsertAsync(StorageNames.ActivityTable, ActivityRow.From(facts, time), cancellationToken));
+        foreach (var key in facts.CallKeys) writes.Add(UpsertAsync(StorageNames.CallsTable, CallRow.From(facts, key), cancellationToken));
+        if (facts.ActivityTime is { } start) writes.Add(UpsertAsync(StorageNames.ActivityTable, ActivityRow.From(facts, start), cancellationToken));
         await Task.WhenAll(writes);
+
+        // Last, once the rows it points to exist: a sweep that reads the change finds the conversation's rows.
+        await UpsertAsync(StorageNames.ChangesTable, ChangeRow.From(facts, time.GetUtcNow()), cancellationToken);
+    }
+
+    /// <summary>Conversations recorded in <c>[from, to]</c>: one partition query per hour bucket.</summary>
+    public async Task<IReadOnlyList<ChangeRow>> GetChangesAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        var table = storage.Table(StorageNames.ChangesTable);
+        var rows = new List<ChangeRow>();
+        foreach (var bucket in ActivityBuckets.Covering(from, to))
+        {
+            await foreach (var row in QueryMissingAsEmpty(table.QueryAsync<ChangeRow>(r => r.PartitionKey == bucket, cancellationToken: cancellationToken)))
+            {
+                if (row.RecordedAt >= from && row.RecordedAt <= to) rows.Add(row);
+            }
+        }
+        return rows;
     }
 
     public async Task<ConversationRow?> GetConversationAsync(string conversationId, CancellationToken cancellationToken)
@@ -33,8 +52,8 @@ internal sealed class CorrelationRepository(StorageAccount storage)
     public async Task<IReadOnlyList<CallRow>> GetCallAsync(string callKey, CancellationToken cancellationToken)
     {
         var rows = new List<CallRow>();
-        await foreach (var row in storage.Table(StorageNames.CallsTable)
-                           .QueryAsync<CallRow>(r => r.PartitionKey == callKey, cancellationToken: cancellationToken))
+        await foreach (var row in QueryMissingAsEmpty(storage.Table(StorageNames.CallsTable)
+                           .QueryAsync<CallRow>(r => r.PartitionKey == callKey, cancellationToken: cancellationToken)))
         {
             rows.Add(row);
         }
@@ -48,12 +67,30 @@ internal sealed class CorrelationRepository(StorageAccount storage)
         var rows = new List<ActivityRow>();
         foreach (var bucket in ActivityBuckets.Covering(from, to))
         {
-            await foreach (var row in table.QueryAsync<ActivityRow>(r => r.PartitionKey == bucket, cancellationToken: cancellationToken))
+            await foreach (var row in QueryMissingAsEmpty(table.QueryAsync<ActivityRow>(r => r.PartitionKey == bucket, cancellationToken: cancellationToken)))
             {
                 if (row.StartTime >= from && row.StartTime <= to) rows.Add(row);
             }
         }
         return rows;
+    }
+
+    // A fresh local account has no tables until the first write; reading one then finds nothing.
+    private static async IAsyncEnumerable<T> QueryMissingAsEmpty<T>(AsyncPageable<T> query) where T : notnull
+    {
+        await using var pages = query.AsPages().GetAsyncEnumerator();
+        while (true)
+        {
+            try
+            {
+                if (!await pages.MoveNextAsync()) yield break;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                yield break;
+            }
+            foreach (var item in pages.Current.Values) yield return item;
+        }
     }
 
     private async Task UpsertAsync<T>(string tableName, T row, CancellationToken cancellationToken) where T : ITableEntity

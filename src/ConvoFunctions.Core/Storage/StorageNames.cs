@@ -17,7 +17,10 @@ internal static class StorageNames
     public const string ActivityTable = "activity";
     public const string AlertsTable = "alerts";
 
+    // What the sweep starts from: conversations by the hour they were recorded (CorrelationRows.ChangeRow).
+    public const string ChangesTable = "changes";
+
     public static IReadOnlyList<string> Containers { get; } = [WebhookContainer];
     public static IReadOnlyList<string> Queues { get; } = [WebhookEventsQueue, WebhookEventsPoisonQueue];
-    public static IReadOnlyList<string> Tables { get; } = [ConversationsTable, CallsTable, ActivityTable, AlertsTable];
+    public static IReadOnlyList<string> Tables { get; } = [ConversationsTable, CallsTable, ActivityTable, ChangesTable, AlertsTable];
 }

@@ -2,28 +2,11 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ConvoFunctions.Detection;
 using ConvoFunctions.ElevenLabs;
+using ConvoFunctions.Enrichment;
 using ConvoFunctions.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 
 namespace ConvoFunctions.Tests.Detection;
-
-/// <summary>The conversations the tables would hold, in memory.</summary>
-internal sealed class InMemoryConversationWindow : IConversationWindow
-{
-    public List<ObservedConversation> Conversations { get; } = [];
-
-    public int Reads { get; private set; }
-
-    public Task<IReadOnlyList<ObservedConversation>> ReadAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
-    {
-        Reads++;
-        lock (Conversations)
-        {
-            return Task.FromResult<IReadOnlyList<ObservedConversation>>(
-                Conversations.Where(c => c.StartTime >= from && c.StartTime < to).ToList());
-        }
-    }
-}
 
 /// <summary>Sample conversations built from the repository's fixtures (parsed by the production parser).</summary>
 internal static class Samples
@@ -32,9 +15,15 @@ internal static class Samples
 
     public static JsonObject BlankJson() => JsonNode.Parse(Fixtures.Text(Fixtures.ConversationBlank))!.AsObject();
 
-    public static ObservedConversation Parse(JsonObject json) => ObservedConversation.FromApi(
+    /// <summary>When the samples count as read: ten minutes after the fixtures' calls, so they are settled.</summary>
+    public static readonly DateTimeOffset ReadAt = DateTimeOffset.FromUnixTimeSeconds(1763996400).AddMinutes(10);
+
+    public static ObservedConversation Parse(JsonObject json) => ObservedConversation.From(Facts(json, ReadAt));
+
+    /// <summary>A conversation as the API describes it, read at <paramref name="readAt"/> (enrichment's reading).</summary>
+    public static ConversationFacts Facts(JsonObject json, DateTimeOffset readAt) => ConversationFacts.FromConversation(
         JsonSerializer.Deserialize<ConversationDto>(json.ToJsonString(), ElevenLabs.ElevenLabsJson.Options)!,
-        (string)json["conversation_id"]!);
+        (string)json["conversation_id"]!, FactSources.Api, eventTime: null, readAt);
 
     public static ObservedConversation Real => Parse(RealJson());
 

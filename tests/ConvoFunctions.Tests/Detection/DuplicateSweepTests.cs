@@ -8,6 +8,7 @@ using ConvoFunctions.Configuration;
 using ConvoFunctions.Detection;
 using ConvoFunctions.Storage;
 using ConvoFunctions.Tests.Infrastructure;
+using ConvoFunctions.Webhooks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -20,7 +21,6 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     private const long RealStart = 1763996400;
     private const string AcsKey = "dGVzdC1hY3Mta2V5LW5vdC1hLXNlY3JldC0wMTIzNDU2Nzg5"; // base64 of a test key
     private readonly ManualTimeProvider _time = new(DateTimeOffset.FromUnixTimeSeconds(RealStart).AddMinutes(10));
-    private readonly InMemoryConversationWindow _window = new();
     private ElevenLabsStandIn _elevenLabs = null!;
     private LoopbackServer _teams = null!;
     private LoopbackServer _acs = null!;
@@ -28,9 +28,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var table = azurite.Storage.Table(StorageNames.AlertsTable);
-        await table.CreateIfNotExistsAsync();
-        await foreach (var e in table.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"])) await table.DeleteEntityAsync(e.PartitionKey, e.RowKey);
+        await Enrichment.EnrichmentStorage.ResetAsync(azurite.Storage);
 
         _elevenLabs = await ElevenLabsStandIn.StartAsync();
         _teams = await LoopbackServer.StartAsync(async (context, _) =>
@@ -72,20 +70,24 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
             [SettingNames.DetectionWebhookHealthEnabled] = "false",
         };
         foreach (var (k, v) in extra ?? []) settings[k] = v;
-        return TestServices.Create(azurite.ConnectionString, _time, settings,
-            services => services.AddSingleton<IConversationWindow>(_window));
+        return TestServices.Create(azurite.ConnectionString, _time, settings);
     }
 
     private static Task<SweepResult> SweepAsync(ServiceProvider services) =>
         services.GetRequiredService<DuplicateSweep>().RunAsync(CancellationToken.None);
 
-    private void KnowRealAndBlank()
+    private async Task KnowRealAndBlank()
     {
-        _window.Conversations.Add(Samples.Real);
-        _window.Conversations.Add(Samples.Blank);
+        await KnowAsync(Samples.RealJson());
+        await KnowAsync(Samples.BlankJson());
         _elevenLabs.Conversations.Add(Samples.RealJson());
         _elevenLabs.Conversations.Add(Samples.BlankJson());
     }
+
+    /// <summary>Records a conversation as enrichment does (rows and change), read now by the test clock.</summary>
+    private Task KnowAsync(JsonObject conversation, DateTimeOffset? readAt = null) =>
+        new ConvoFunctions.Correlation.CorrelationRepository(azurite.Storage, _time)
+            .UpsertAsync(Samples.Facts(conversation, readAt ?? _time.GetUtcNow()), CancellationToken.None);
 
     private List<RecordedRequest> TeamsPosts => _teams.Requests.Where(r => r.Method == "POST").ToList();
 
@@ -94,7 +96,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Real_plus_blank_call_sends_one_Teams_card_and_one_email_with_the_details()
     {
-        KnowRealAndBlank();
+        await KnowRealAndBlank();
         await using var services = Services();
 
         var result = await SweepAsync(services);
@@ -162,7 +164,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Two_concurrent_sweeps_send_one_alert()
     {
-        KnowRealAndBlank();
+        await KnowRealAndBlank();
         await using var first = Services();
         await using var second = Services();
 
@@ -181,7 +183,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Failed_Teams_post_is_retried_next_sweep_and_the_email_is_not_resent()
     {
-        KnowRealAndBlank();
+        await KnowRealAndBlank();
         _teamsFailuresLeft = 1;
         await using var services = Services();
 
@@ -209,10 +211,10 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Sweep_that_crashed_after_the_insert_is_finished_by_the_next_one()
     {
-        KnowRealAndBlank();
+        await KnowRealAndBlank();
         await using var services = Services();
-        var group = DuplicateGrouper.Group(_window.Conversations, TimeSpan.FromMinutes(2)).Single();
-        var alert = services.GetRequiredService<AlertFactory>().ForDuplicate(group, false, _time.GetUtcNow());
+        var group = DuplicateGrouper.Group([Samples.Real, Samples.Blank], TimeSpan.FromMinutes(2)).Single();
+        var alert = services.GetRequiredService<AlertFactory>().ForDuplicate(group, group.Key, null, _time.GetUtcNow());
         // What a crashed sweep leaves: the row, every channel pending, nothing sent.
         await services.GetRequiredService<AlertLedger>().OpenAsync(alert.Key, alert.Generation, alert.ToJson(),
             [("log", true), ("teams", true), ("email", true)], true, CancellationToken.None);
@@ -227,7 +229,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Blank_sibling_that_never_sent_a_webhook_is_found_by_discovery()
     {
         // Only the real conversation reached us; ElevenLabs also has the blank one (and an unrelated call of another agent).
-        _window.Conversations.Add(Samples.Real);
+        await KnowAsync(Samples.RealJson());
         _elevenLabs.Conversations.Add(Samples.RealJson());
         _elevenLabs.Conversations.Add(Samples.BlankJson());
         var other = Samples.Variant(Samples.RealJson(), "conv_other_agent", RealStart, "CAother");
@@ -252,8 +254,8 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task An_API_that_times_out_does_not_stop_alerts_on_what_is_known()
     {
-        _window.Conversations.Add(Samples.Real);
-        _window.Conversations.Add(Samples.Blank);
+        await KnowAsync(Samples.RealJson());
+        await KnowAsync(Samples.BlankJson());
         await using var stalled = await LoopbackServer.StartAsync((context, _) => Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted));
         await using var services = Services(new()
         {
@@ -274,7 +276,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Discovery_can_be_turned_off_and_is_bounded()
     {
-        _window.Conversations.Add(Samples.Real);
+        await KnowAsync(Samples.RealJson());
         _elevenLabs.Conversations.Add(Samples.RealJson());
         _elevenLabs.Conversations.Add(Samples.BlankJson());
 
@@ -286,8 +288,8 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
         }
 
         // Three calls far apart need three queries; the bound allows one, the oldest.
-        _window.Conversations.Add(Samples.Parse(Samples.Variant(Samples.RealJson(), "conv_b", RealStart + 600, "CAb")));
-        _window.Conversations.Add(Samples.Parse(Samples.Variant(Samples.RealJson(), "conv_c", RealStart + 1200, "CAc")));
+        await KnowAsync(Samples.Variant(Samples.RealJson(), "conv_b", RealStart + 600, "CAb"));
+        await KnowAsync(Samples.Variant(Samples.RealJson(), "conv_c", RealStart + 1200, "CAc"));
         _time.Advance(TimeSpan.FromMinutes(25));
         await using var bounded = Services(new() { [SettingNames.DetectionDiscoveryMaxQueries] = "1" });
         var bound = await SweepAsync(bounded);
@@ -300,10 +302,10 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Calls_of_the_same_caller_minutes_apart_are_not_grouped()
     {
         // Same caller, same agent, two separate calls 10 minutes apart: with call SIDs and without.
-        _window.Conversations.Add(Samples.Real);
-        _window.Conversations.Add(Samples.Parse(Samples.Variant(Samples.RealJson(), "conv_later", RealStart + 600, "CAlater")));
-        _window.Conversations.Add(Samples.Parse(Samples.Variant(Samples.RealJson(), "conv_nosid_1", RealStart + 1200, null)));
-        _window.Conversations.Add(Samples.Parse(Samples.Variant(Samples.BlankJson(), "conv_nosid_2", RealStart + 1500, null)));
+        await KnowAsync(Samples.RealJson());
+        await KnowAsync(Samples.Variant(Samples.RealJson(), "conv_later", RealStart + 600, "CAlater"));
+        await KnowAsync(Samples.Variant(Samples.RealJson(), "conv_nosid_1", RealStart + 1200, null));
+        await KnowAsync(Samples.Variant(Samples.BlankJson(), "conv_nosid_2", RealStart + 1500, null));
         _time.Advance(TimeSpan.FromMinutes(30));
         await using var services = Services(new() { [SettingNames.DetectionDiscoveryEnabled] = "false" });
 
@@ -317,8 +319,8 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Two_real_group_does_not_alert_by_default_but_does_when_configured()
     {
-        _window.Conversations.Add(Samples.Real);
-        _window.Conversations.Add(Samples.Parse(Samples.Variant(Samples.RealJson(), "conv_transfer", RealStart + 30, "CAaaaa1111bbbb2222cccc3333dddd4444")));
+        await KnowAsync(Samples.RealJson());
+        await KnowAsync(Samples.Variant(Samples.RealJson(), "conv_transfer", RealStart + 30, "CAaaaa1111bbbb2222cccc3333dddd4444"));
         await using (var services = Services(new() { [SettingNames.DetectionDiscoveryEnabled] = "false" }))
         {
             var result = await SweepAsync(services);
@@ -340,11 +342,11 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Group_that_grows_gets_one_follow_up_alert()
     {
-        KnowRealAndBlank();
+        await KnowRealAndBlank();
         await using var services = Services(new() { [SettingNames.DetectionDiscoveryEnabled] = "false" });
         await SweepAsync(services);
 
-        _window.Conversations.Add(Samples.Parse(Samples.Variant(Samples.BlankJson(), "conv_third", RealStart + 2, "CAaaaa1111bbbb2222cccc3333dddd4444")));
+        await KnowAsync(Samples.Variant(Samples.BlankJson(), "conv_third", RealStart + 2, "CAaaaa1111bbbb2222cccc3333dddd4444"));
         _time.Advance(TimeSpan.FromMinutes(5));
         await SweepAsync(services);
         _time.Advance(TimeSpan.FromMinutes(5));
@@ -355,8 +357,8 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Contains("Follow-up", JsonNode.Parse(TeamsPosts[1].Body)!.ToJsonString());
         Assert.Contains("conv_third", TeamsPosts[1].Body);
 
-        // The window then loses a member: no new alert for the smaller view.
-        _window.Conversations.RemoveAll(c => c.ConversationId == "conv_third");
+        // Seen again (a redelivery): nothing new.
+        await KnowAsync(Samples.BlankJson());
         _time.Advance(TimeSpan.FromMinutes(5));
         await SweepAsync(services);
         Assert.Equal(2, TeamsPosts.Count);
@@ -370,7 +372,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
               "is_disabled":false,"is_auto_disabled":true,"created_at_unix":1763900000,"auth_type":"hmac",
               "most_recent_failure_error_code":503,"most_recent_failure_timestamp":1763996000,"some_new_field":{"x":1}}]
             """)!.AsArray();
-        await using var services = Services(new() { [SettingNames.DetectionWebhookHealthEnabled] = "true" });
+        await using var services = Services(new() { [SettingNames.DetectionWebhookHealthEnabled] = "true", [SettingNames.DetectionWebhookId] = "wh_feed" });
         await services.GetRequiredService<IWebhookHeartbeat>().RecordAsync(_time.GetUtcNow().AddMinutes(-1), CancellationToken.None);
 
         var first = await SweepAsync(services);
@@ -401,6 +403,10 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
         await using var services = Services(new() { [SettingNames.DetectionWebhookHealthEnabled] = "true" });
         await services.GetRequiredService<IWebhookHeartbeat>().RecordAsync(_time.GetUtcNow().AddHours(-3), CancellationToken.None);
 
+        // A deployment that just started is not "quiet" yet: it waits a whole quiet period first.
+        Assert.Empty((await SweepAsync(services)).WebhookProblems);
+        _time.Advance(TimeSpan.FromMinutes(31));
+        _elevenLabs.Conversations.Add(Samples.Variant(Samples.RealJson(), "conv_recent", _time.GetUtcNow().AddMinutes(-10).ToUnixTimeSeconds(), "CArecent"));
         var result = await SweepAsync(services);
 
         Assert.Equal(WebhookHealthCheck.Quiet, Assert.Single(result.WebhookProblems).Kind);
@@ -410,7 +416,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Email_uses_an_Entra_token_when_no_access_key_is_set()
     {
-        KnowRealAndBlank();
+        await KnowRealAndBlank();
         // Replace the credential seam with a fixed token.
         var provider = TestServices.Create(azurite.ConnectionString, _time, new Dictionary<string, string?>
         {
@@ -422,7 +428,6 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
             [SettingNames.DetectionWebhookHealthEnabled] = "false",
         }, s =>
         {
-            s.AddSingleton<IConversationWindow>(_window);
             s.AddSingleton(new AcsCredential(new FixedTokenCredential()));
         });
         await using (provider) await SweepAsync(provider);
