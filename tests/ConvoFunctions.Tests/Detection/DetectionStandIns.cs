@@ -29,6 +29,20 @@ internal static class Samples
 
     public static ObservedConversation Blank => Parse(BlankJson());
 
+    /// <summary>
+    /// A blank session without any phone metadata (an SDK or signed-URL session of the same agent), started at
+    /// <paramref name="startUnix"/>: no <c>phone_call</c>, no caller, no call id.
+    /// </summary>
+    public static JsonObject Session(string id, long startUnix, string source)
+    {
+        var copy = Variant(BlankJson(), id, startUnix, null);
+        copy["metadata"]!.AsObject().Remove("phone_call");
+        copy["metadata"]!["conversation_initiation_source"] = source;
+        var variables = copy["conversation_initiation_client_data"]!["dynamic_variables"]!.AsObject();
+        foreach (var name in new[] { "system__caller_id", "system__called_number", "system__call_sid" }) variables.Remove(name);
+        return copy;
+    }
+
     /// <summary>A copy of a fixture with another id, start time and (optionally) call SID.</summary>
     public static JsonObject Variant(JsonObject json, string id, long startUnix, string? callSid)
     {
@@ -56,6 +70,9 @@ internal sealed class ElevenLabsStandIn : IAsyncDisposable
     public JsonArray Webhooks { get; set; } = [];
 
     public int PageSize { get; set; } = 100;
+
+    /// <summary>Conversation ids whose detail the stand-in answers with broken JSON.</summary>
+    public HashSet<string> Malformed { get; } = [];
 
     public static async Task<ElevenLabsStandIn> StartAsync()
     {
@@ -117,6 +134,11 @@ internal sealed class ElevenLabsStandIn : IAsyncDisposable
         if (path.StartsWith(prefix, StringComparison.Ordinal))
         {
             var id = path[prefix.Length..];
+            if (Malformed.Contains(id))
+            {
+                await context.Response.WriteAsync("{\"conversation_id\": \"" + id + "\", \"status\": ");
+                return;
+            }
             JsonObject? match;
             lock (Conversations) match = Conversations.FirstOrDefault(c => (string?)c["conversation_id"] == id);
             if (match is null)

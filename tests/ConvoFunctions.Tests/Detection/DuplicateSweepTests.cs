@@ -364,6 +364,169 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(2, TeamsPosts.Count);
     }
 
+    private Dictionary<string, string?> NoDiscovery => new() { [SettingNames.DetectionDiscoveryEnabled] = "false" };
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(72)]
+    public async Task A_webhook_replayed_hours_after_its_call_alerts_its_pair_once(int hoursLater)
+    {
+        // The blank sibling was recorded at the time of the call; sweeps ran on; the real one's webhook is replayed later.
+        await KnowAsync(Samples.BlankJson());
+        await using var services = Services(NoDiscovery);
+        await SweepAsync(services);
+        _time.Advance(TimeSpan.FromHours(hoursLater));
+        await SweepAsync(services);
+
+        await KnowAsync(Samples.RealJson());
+        await SweepAsync(services);
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await SweepAsync(services);
+
+        Assert.Equal([["conv_sample_blank_02", "conv_sample_real_01"]], AlertedConversations());
+    }
+
+    [Fact]
+    public async Task A_SIP_pair_where_only_one_member_carries_call_id_alerts_once()
+    {
+        static JsonObject Sip(JsonObject json, string? callId)
+        {
+            var phone = json["metadata"]!["phone_call"]!.AsObject();
+            phone["type"] = "sip_trunking";
+            phone["call_sid"] = "sip_sid_7";
+            if (callId is not null) phone["call_id"] = callId;
+            json["conversation_initiation_client_data"]!["dynamic_variables"]!.AsObject().Remove("system__call_sid");
+            return json;
+        }
+        await KnowAsync(Sip(Samples.RealJson(), "a84b4c76e66710@pc33.example.com"));
+        await KnowAsync(Sip(Samples.BlankJson(), null));
+        await using var services = Services(NoDiscovery);
+
+        await SweepAsync(services);
+        await SweepAsync(services);
+
+        Assert.Equal([["conv_sample_blank_02", "conv_sample_real_01"]], AlertedConversations());
+    }
+
+    [Fact]
+    public async Task An_earlier_sibling_found_after_the_alert_gives_one_follow_up_and_no_new_alert()
+    {
+        // A call without telephony ids: grouped by agent, caller and time, so its natural key names its first member.
+        await KnowAsync(Samples.Variant(Samples.RealJson(), "conv_k_real", RealStart, null));
+        await KnowAsync(Samples.Variant(Samples.BlankJson(), "conv_k_blank", RealStart + 20, null));
+        await using var services = Services(NoDiscovery);
+        await SweepAsync(services);
+
+        await KnowAsync(Samples.Variant(Samples.BlankJson(), "conv_k_earlier", RealStart - 30, null));
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await SweepAsync(services);
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await SweepAsync(services);
+
+        Assert.Equal(2, TeamsPosts.Count);
+        Assert.Contains("Follow-up", TeamsPosts[1].Body);
+        Assert.Contains("new: conv_k_earlier", TeamsPosts[1].Body);
+        Assert.Equal(["fuzzy:agent_01jx7sample0000000000000:conv_k_real"], await AlertKeysAsync());
+    }
+
+    [Fact]
+    public async Task A_restart_with_the_same_data_gives_no_second_alert()
+    {
+        await KnowRealAndBlank();
+        await using (var before = Services(NoDiscovery)) await SweepAsync(before);
+
+        // A new instance reads every change again (its checkpoint set back, as after a restore or a replay of everything).
+        await using var after = Services(NoDiscovery);
+        await after.GetRequiredService<SweepCheckpoint>().SaveAsync(_time.GetUtcNow().AddDays(-1), CancellationToken.None);
+        await SweepAsync(after);
+
+        Assert.Equal([["conv_sample_blank_02", "conv_sample_real_01"]], AlertedConversations());
+    }
+
+    [Fact]
+    public async Task Malformed_JSON_for_one_conversation_does_not_stop_the_other_groups_or_the_retries()
+    {
+        // An alert whose Teams post failed in an earlier sweep waits to be retried.
+        await KnowRealAndBlank();
+        _teamsFailuresLeft = 1;
+        await using var services = Services();
+        await SweepAsync(services);
+        Assert.Single(TeamsPosts);
+
+        // Next: a call whose unsettled sibling answers broken JSON, and another real + blank call.
+        _time.Advance(TimeSpan.FromMinutes(40));
+        await KnowAsync(Samples.Variant(Samples.RealJson(), "conv_b_real", RealStart + 900, "CAb"));
+        await KnowAsync(Samples.Variant(Samples.BlankJson(), "conv_b_young", RealStart + 901, "CAb"), DateTimeOffset.FromUnixTimeSeconds(RealStart + 905));
+        _elevenLabs.Malformed.Add("conv_b_young");
+        await KnowAsync(Samples.Variant(Samples.RealJson(), "conv_c_real", RealStart + 1800, "CAc"));
+        await KnowAsync(Samples.Variant(Samples.BlankJson(), "conv_c_blank", RealStart + 1801, "CAc"));
+        var result = await SweepAsync(services);
+
+        Assert.Equal(
+            [["conv_sample_blank_02", "conv_sample_real_01"], ["conv_sample_blank_02", "conv_sample_real_01"], ["conv_c_blank", "conv_c_real"]],
+            AlertedConversations());
+        Assert.Contains(result.Pending, g => g.ConversationIds.Contains("conv_b_young"));
+    }
+
+    [Fact]
+    public async Task The_same_caller_calling_twice_90_seconds_apart_with_two_call_SIDs_is_two_calls()
+    {
+        await KnowAsync(Samples.Variant(Samples.RealJson(), "conv_first", RealStart, "CAfirst"));
+        await KnowAsync(Samples.Variant(Samples.BlankJson(), "conv_second", RealStart + 90, "CAsecond"));
+        await using var services = Services(NoDiscovery);
+
+        var result = await SweepAsync(services);
+
+        Assert.Empty(result.Duplicates);
+        Assert.Empty(TeamsPosts);
+    }
+
+    [Fact]
+    public async Task A_conversation_read_5_seconds_after_it_started_is_not_called_blank()
+    {
+        // Read 5 s in, the second conversation of the call was still "initiated"; by the sweep it had become real.
+        await KnowAsync(Samples.RealJson());
+        var young = Samples.Variant(Samples.BlankJson(), "conv_young", RealStart + 1, "CAaaaa1111bbbb2222cccc3333dddd4444");
+        await KnowAsync(young, DateTimeOffset.FromUnixTimeSeconds(RealStart + 6));
+        var later = Samples.Variant(Samples.RealJson(), "conv_young", RealStart + 1, "CAaaaa1111bbbb2222cccc3333dddd4444");
+        _elevenLabs.Conversations.Add(later);
+        await using var services = Services(NoDiscovery);
+
+        var result = await SweepAsync(services);
+
+        Assert.Empty(TeamsPosts);
+        Assert.Equal(Verdict.TwoReal, Assert.Single(result.Duplicates).Verdict);
+    }
+
+    [Fact]
+    public async Task A_blank_SDK_session_2_seconds_after_a_phone_call_alerts_with_it_as_probable_but_a_widget_90_seconds_later_does_not()
+    {
+        await KnowAsync(Samples.RealJson());
+        await KnowAsync(Samples.Session("conv_sdk", RealStart + 2, "python_sdk"));
+        await KnowAsync(Samples.Session("conv_widget", RealStart + 90, "widget"));
+        await using var services = Services(NoDiscovery);
+
+        await SweepAsync(services);
+
+        Assert.Equal([["conv_sample_real_01", "conv_sdk"]], AlertedConversations());
+        Assert.Contains("probable sibling", Assert.Single(TeamsPosts).Body);
+    }
+
+    /// <summary>The conversation ids each Teams post named, in order: what was sent, and nothing else.</summary>
+    private List<List<string>> AlertedConversations() => TeamsPosts
+        .Select(p => System.Text.RegularExpressions.Regex.Matches(p.Body, @"history/(conv_[A-Za-z0-9_]+)").Select(m => m.Groups[1].Value).Distinct().Order(StringComparer.Ordinal).ToList())
+        .ToList();
+
+    private async Task<List<string>> AlertKeysAsync()
+    {
+        var keys = new List<string>();
+        await foreach (var e in azurite.Storage.Table(StorageNames.AlertsTable).QueryAsync<TableEntity>(select: ["PartitionKey"]))
+        {
+            if (e.PartitionKey is not (AlertLedger.OpenPartition or AlertLedger.MemberPartition or AlertLedger.HealthPartition)) keys.Add(e.PartitionKey);
+        }
+        return keys.Distinct().ToList();
+    }
+
     [Fact]
     public async Task Auto_disabled_webhook_raises_one_health_alert_per_incident()
     {
