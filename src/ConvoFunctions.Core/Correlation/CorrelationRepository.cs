@@ -41,6 +41,27 @@ internal sealed class CorrelationRepository(StorageAccount storage, TimeProvider
         return rows;
     }
 
+    /// <summary>
+    /// Notes that the sweep has searched around these changes, so a later sweep re-reading them (the overlap, a held-back
+    /// checkpoint) does not spend its discovery budget on them again. Conditional on the row being the one read: a newer
+    /// change of the same conversation stays unsearched.
+    /// </summary>
+    public async Task MarkSearchedAsync(IEnumerable<ChangeRow> changes, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var table = storage.Table(StorageNames.ChangesTable);
+        foreach (var change in changes)
+        {
+            try
+            {
+                await table.UpdateEntityAsync(new TableEntity(change.PartitionKey, change.RowKey) { [nameof(ChangeRow.SearchedAt)] = at },
+                    change.ETag, TableUpdateMode.Merge, cancellationToken);
+            }
+            catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+            {
+            }
+        }
+    }
+
     public async Task<ConversationRow?> GetConversationAsync(string conversationId, CancellationToken cancellationToken)
     {
         var response = await storage.Table(StorageNames.ConversationsTable).GetEntityIfExistsAsync<ConversationRow>(

@@ -184,6 +184,9 @@ internal sealed class ChangeRow : ITableEntity
     public ETag ETag { get; set; }
 
     public DateTimeOffset RecordedAt { get; set; }
+
+    /// <summary>When the sweep finished searching this change's call for siblings; a new change of the conversation clears it.</summary>
+    public DateTimeOffset? SearchedAt { get; set; }
     public DateTimeOffset? StartTime { get; set; }
     public string? AgentId { get; set; }
     public string? CallKeys { get; set; }
@@ -193,6 +196,8 @@ internal sealed class ChangeRow : ITableEntity
         PartitionKey = ActivityBuckets.For(recordedAt),
         RowKey = CorrelationKeys.Conversation(facts.ConversationId),
         RecordedAt = recordedAt,
+        // Discovery found it by searching around its call: its neighbourhood needs no search of its own.
+        SearchedAt = facts.Discovered ? recordedAt : null,
         StartTime = facts.ActivityTime,
         AgentId = facts.AgentId,
         CallKeys = CorrelationKeys.JoinCallKeys(facts.CallKeys),

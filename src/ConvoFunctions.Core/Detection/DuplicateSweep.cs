@@ -77,9 +77,16 @@ internal sealed partial class DuplicateSweep(
         var unsettled = Latest(observed).Where(c => !c.IsSettled(settings.SettleDelay) && now - c.StartTime >= settings.SettleDelay).ToList();
         if (unsettled.Count > 0) observed.AddRange(await Isolated("refresh", unsettled, () => discovery.RefreshAsync(unsettled, cancellationToken), []));
 
-        var changed = Latest(observed).Where(c => changedIds.Contains(c.ConversationId)).ToList();
-        var found = await Isolated("discovery", changed, () => discovery.DiscoverAsync(changed, observed.Select(c => c.ConversationId).ToHashSet(StringComparer.Ordinal), cancellationToken), DiscoveryResult.None);
+        // Discovery around the changes not searched yet (a re-read change that was searched keeps its budget for the rest).
+        var unsearched = changes.Where(c => c.SearchedAt is null).ToDictionary(c => c.RowKey, StringComparer.Ordinal);
+        var toSearch = Latest(observed).Where(c => unsearched.ContainsKey(c.ConversationId) && c.IsPhoneCall).ToList();
+        var found = await Isolated("discovery", toSearch, () => discovery.DiscoverAsync(toSearch, observed.Select(c => c.ConversationId).ToHashSet(StringComparer.Ordinal), cancellationToken), DiscoveryResult.None);
         observed.AddRange(found.Found);
+        if (found.Queries > 0 || found.Found.Count > 0)
+        {
+            var searched = toSearch.Where(c => !found.Unfinished.Contains(c.ConversationId)).Select(c => unsearched[c.ConversationId]).ToList();
+            await Isolated("discovery bookkeeping", [], async () => { await repository.MarkSearchedAsync(searched, now, cancellationToken); return true; }, false);
+        }
 
         var relevant = changedIds.Concat(found.Found.Select(c => c.ConversationId)).ToHashSet(StringComparer.Ordinal);
         var groups = DuplicateGrouper.Group(observed, rules)

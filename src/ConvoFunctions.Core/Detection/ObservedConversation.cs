@@ -24,7 +24,8 @@ internal sealed record ObservedConversation(
     string? TerminationReason,
     string? FailureReason = null,
     DateTimeOffset? ReadAt = null,
-    bool Discovered = false)
+    bool Discovered = false,
+    string? Source = null)
 {
     /// <summary>Keys of the conversation's other telephony ids (a SIP <c>call_id</c>, a differing <c>system__call_sid</c>).</summary>
     public IReadOnlyList<string> OtherCallKeys { get; init; } = [];
@@ -39,8 +40,12 @@ internal sealed record ObservedConversation(
     public bool IsPhoneCall => Provider is not null || CallKey is not null || Caller is not null;
 
     /// <summary>Whether it may be judged blank or real yet (see <see cref="ConversationClassifier.IsSettled"/>).</summary>
+    /// <remarks>
+    /// Facts from a post-call webhook or an initiation failure describe an attempt that is over: settled whatever they say.
+    /// </remarks>
     public bool IsSettled(TimeSpan settleDelay) =>
-        FailureReason is not null || ConversationClassifier.IsSettled(Status, StartTime, ReadAt, settleDelay);
+        FailureReason is not null || Source is FactSources.Webhook or FactSources.InitiationFailure
+        || ConversationClassifier.IsSettled(Status, StartTime, ReadAt, settleDelay);
 
     /// <summary>A conversation from the API, read with the same rules (call key, counterpart) as enrichment.</summary>
     public static ObservedConversation FromApi(ConversationDto conversation, string conversationId, DateTimeOffset readAt) =>
@@ -62,7 +67,8 @@ internal sealed record ObservedConversation(
         facts.TerminationReason,
         facts.FailureReason,
         facts.ReadAt,
-        facts.Discovered)
+        facts.Discovered,
+        facts.Source)
     {
         OtherCallKeys = facts.CallKeys.Skip(1).ToList(),
     };
@@ -84,7 +90,8 @@ internal sealed record ObservedConversation(
         row.TerminationReason,
         row.FailureReason,
         row.ReadAt,
-        row.Discovered)
+        row.Discovered,
+        row.Source)
     {
         OtherCallKeys = CorrelationKeys.SplitCallKeys(row.CallKeys).Where(k => k != row.CallKey).ToList(),
     };

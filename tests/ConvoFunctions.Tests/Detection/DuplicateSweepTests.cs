@@ -469,6 +469,37 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Discovered_siblings_are_recorded_and_fetched_once_and_a_spent_budget_resumes_oldest_first()
+    {
+        // Three calls far apart; only their real conversations reached us, ElevenLabs also has each one's blank sibling.
+        _time.Advance(TimeSpan.FromMinutes(25));
+        var calls = new[] { ("conv_sample_real_01", "conv_sample_blank_02", 0L, "CAaaaa1111bbbb2222cccc3333dddd4444"), ("conv_b", "conv_b_blank", 600L, "CAb"), ("conv_c", "conv_c_blank", 1200L, "CAc") };
+        foreach (var (real, blank, offset, sid) in calls)
+        {
+            var realJson = Samples.Variant(Samples.RealJson(), real, RealStart + offset, sid);
+            await KnowAsync(realJson);
+            _elevenLabs.Conversations.Add(realJson);
+            _elevenLabs.Conversations.Add(Samples.Variant(Samples.BlankJson(), blank, RealStart + offset - 1, sid));
+        }
+        await using var services = Services(new() { [SettingNames.DetectionDiscoveryMaxQueries] = "1" });
+
+        var first = await SweepAsync(services);
+        for (var i = 0; i < 3; i++)
+        {
+            _time.Advance(TimeSpan.FromMinutes(5));
+            await SweepAsync(services);
+        }
+
+        Assert.True(first.Discovery.Truncated);
+        Assert.Equal(
+            [["conv_sample_blank_02", "conv_sample_real_01"], ["conv_b", "conv_b_blank"], ["conv_c", "conv_c_blank"]],
+            AlertedConversations());
+        foreach (var (_, blank, _, _) in calls) Assert.Equal(1, _elevenLabs.Count("/v1/convai/conversations/" + blank));
+        var row = await azurite.Storage.Table(StorageNames.ConversationsTable).GetEntityAsync<TableEntity>("conv_b_blank", "");
+        Assert.True(row.Value.GetBoolean("Discovered"));
+    }
+
+    [Fact]
     public async Task The_same_caller_calling_twice_90_seconds_apart_with_two_call_SIDs_is_two_calls()
     {
         await KnowAsync(Samples.Variant(Samples.RealJson(), "conv_first", RealStart, "CAfirst"));
