@@ -591,6 +591,26 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Webhook_health_watches_only_the_webhook_that_points_at_this_app()
+    {
+        _elevenLabs.Webhooks = JsonNode.Parse("""
+            [{"name":"ConvoFunctions","webhook_id":"wh_ours","webhook_url":"https://func-convo.azurewebsites.net/api/webhooks/elevenlabs","is_disabled":false,"is_auto_disabled":true},
+             {"name":"CRM sync","webhook_id":"wh_other","webhook_url":"https://crm.example.com/hooks","is_disabled":false,"is_auto_disabled":true}]
+            """)!.AsArray();
+        await using var services = Services(new()
+        {
+            [SettingNames.DetectionWebhookHealthEnabled] = "true",
+            ["WEBSITE_HOSTNAME"] = "func-convo.azurewebsites.net",
+        });
+        await services.GetRequiredService<IWebhookHeartbeat>().RecordAsync(_time.GetUtcNow().AddMinutes(-1), CancellationToken.None);
+
+        var result = await SweepAsync(services);
+
+        Assert.Equal(["wh_ours"], result.WebhookProblems.Select(p => p.Subject));
+        Assert.DoesNotContain("wh_other", Assert.Single(TeamsPosts).Body);
+    }
+
+    [Fact]
     public async Task Quiet_webhook_while_ElevenLabs_lists_conversations_raises_a_health_alert()
     {
         _elevenLabs.Conversations.Add(Samples.RealJson());

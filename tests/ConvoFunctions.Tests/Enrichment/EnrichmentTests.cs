@@ -123,6 +123,24 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal("api", (await ConversationAsync(RealId)).GetString("Source"));
     }
 
+    [Theory]
+    [InlineData("{\"conversation_id\":\"conv_sample_real_01\",\"status\":")] // cut short: not JSON
+    [InlineData("{\"conversation_id\":\"conv_sample_real_01\",\"metadata\":{\"start_time_unix_secs\":[1]}}")] // a field of another type
+    public async Task An_answer_that_can_never_be_read_goes_to_the_poison_queue_on_its_first_delivery(string answer)
+    {
+        _api.Serve(RealId, _ => StandInAnswer.Ok(answer));
+        await using var services = Services();
+        await IngestAsync(services, Fixtures.Bytes(Fixtures.Transcription));
+
+        Assert.Null(await DeliverAsync(services)); // completed: no redelivery can fix it
+
+        var poisoned = Assert.Single((await azurite.Storage.Queue(StorageNames.WebhookEventsPoisonQueue).PeekMessagesAsync(32)).Value);
+        var envelope = JsonNode.Parse(poisoned.Body.ToString())!;
+        Assert.StartsWith("JsonException", envelope["reason"]!.GetValue<string>());
+        Assert.Equal(1, envelope["attempts"]!.GetValue<int>());
+        Assert.Equal(1, _api.Attempts(RealId));
+    }
+
     [Fact]
     public async Task Five_500s_put_the_message_in_the_poison_queue_and_convo_replay_brings_it_back()
     {

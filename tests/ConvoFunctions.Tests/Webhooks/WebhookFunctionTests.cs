@@ -57,6 +57,25 @@ public sealed class WebhookFunctionTests(AzuriteFixture azurite) : IAsyncLifetim
         Assert.StartsWith("2025/11/24/" + type + "/" + conversationId + "/", blob);
     }
 
+    [Fact]
+    public async Task The_heartbeat_is_written_when_a_webhook_arrives_not_when_it_is_enriched()
+    {
+        var alerts = azurite.Storage.Table(StorageNames.AlertsTable);
+        await alerts.CreateIfNotExistsAsync();
+        await alerts.DeleteEntityAsync(TableWebhookHeartbeat.Partition, TableWebhookHeartbeat.RowKey);
+        var body = Fixtures.Bytes(Fixtures.Transcription);
+
+        // No API key, no enrichment run at all: only the arrival.
+        await using var services = TestServices.Create(azurite.ConnectionString, _time);
+        var context = Request(body, Sign(body));
+        Assert.Equal(200, ((ContentResult)await Function(services).Run(context.Request, CancellationToken.None)).StatusCode);
+
+        // Written off the request path: await it rather than assume it finished with the answer.
+        var heartbeat = services.GetRequiredService<IWebhookHeartbeat>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (await heartbeat.LastReceivedAsync(timeout.Token) != Now) await Task.Delay(20, timeout.Token);
+    }
+
     public static TheoryData<string, string?, string> Forgeries() => new()
     {
         { "tampered body", null, "signature" },
