@@ -27,19 +27,8 @@ internal sealed class CorrelationRepository(StorageAccount storage, TimeProvider
     }
 
     /// <summary>Conversations recorded in <c>[from, to]</c>: one partition query per hour bucket.</summary>
-    public async Task<IReadOnlyList<ChangeRow>> GetChangesAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
-    {
-        var table = storage.Table(StorageNames.ChangesTable);
-        var rows = new List<ChangeRow>();
-        foreach (var bucket in ActivityBuckets.Covering(from, to))
-        {
-            await foreach (var row in QueryMissingAsEmpty(table.QueryAsync<ChangeRow>(r => r.PartitionKey == bucket, cancellationToken: cancellationToken)))
-            {
-                if (row.RecordedAt >= from && row.RecordedAt <= to) rows.Add(row);
-            }
-        }
-        return rows;
-    }
+    public Task<IReadOnlyList<ChangeRow>> GetChangesAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) =>
+        GetHourBucketsAsync<ChangeRow>(StorageNames.ChangesTable, from, to, row => row.RecordedAt, cancellationToken);
 
     /// <summary>
     /// Notes that the sweep has searched around these changes, so a later sweep re-reading them (the overlap, a held-back
@@ -82,15 +71,21 @@ internal sealed class CorrelationRepository(StorageAccount storage, TimeProvider
     }
 
     /// <summary>Conversations that started in <c>[from, to]</c>: one partition query per hour bucket.</summary>
-    public async Task<IReadOnlyList<ActivityRow>> GetActivityAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<ActivityRow>> GetActivityAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) =>
+        GetHourBucketsAsync<ActivityRow>(StorageNames.ActivityTable, from, to, row => row.StartTime, cancellationToken);
+
+    /// <summary>Rows of an hour-bucketed table whose time lies in <c>[from, to]</c>: one partition query per hour.</summary>
+    private async Task<IReadOnlyList<T>> GetHourBucketsAsync<T>(
+        string tableName, DateTimeOffset from, DateTimeOffset to, Func<T, DateTimeOffset?> time, CancellationToken cancellationToken)
+        where T : class, ITableEntity, new()
     {
-        var table = storage.Table(StorageNames.ActivityTable);
-        var rows = new List<ActivityRow>();
+        var table = storage.Table(tableName);
+        var rows = new List<T>();
         foreach (var bucket in ActivityBuckets.Covering(from, to))
         {
-            await foreach (var row in QueryMissingAsEmpty(table.QueryAsync<ActivityRow>(r => r.PartitionKey == bucket, cancellationToken: cancellationToken)))
+            await foreach (var row in QueryMissingAsEmpty(table.QueryAsync<T>(r => r.PartitionKey == bucket, cancellationToken: cancellationToken)))
             {
-                if (row.StartTime >= from && row.StartTime <= to) rows.Add(row);
+                if (time(row) is { } at && at >= from && at <= to) rows.Add(row);
             }
         }
         return rows;

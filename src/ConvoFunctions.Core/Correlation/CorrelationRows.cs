@@ -116,7 +116,14 @@ internal abstract class DetectionRow : ITableEntity
     public DateTimeOffset? ReadAt { get; set; }
     public bool Discovered { get; set; }
 
-    protected void Fill(ConversationFacts facts, DateTimeOffset? startTime)
+    protected static T Create<T>(ConversationFacts facts, string partitionKey, DateTimeOffset? startTime) where T : DetectionRow, new()
+    {
+        var row = new T { PartitionKey = partitionKey };
+        row.Fill(facts, startTime);
+        return row;
+    }
+
+    private void Fill(ConversationFacts facts, DateTimeOffset? startTime)
     {
         RowKey = CorrelationKeys.Conversation(facts.ConversationId);
         StartTime = startTime;
@@ -148,12 +155,7 @@ internal abstract class DetectionRow : ITableEntity
 /// </summary>
 internal sealed class CallRow : DetectionRow
 {
-    public static CallRow From(ConversationFacts facts, string callKey)
-    {
-        var row = new CallRow { PartitionKey = callKey };
-        row.Fill(facts, facts.ActivityTime);
-        return row;
-    }
+    public static CallRow From(ConversationFacts facts, string callKey) => Create<CallRow>(facts, callKey, facts.ActivityTime);
 }
 
 /// <summary>
@@ -163,12 +165,8 @@ internal sealed class CallRow : DetectionRow
 /// </summary>
 internal sealed class ActivityRow : DetectionRow
 {
-    public static ActivityRow From(ConversationFacts facts, DateTimeOffset activityTime)
-    {
-        var row = new ActivityRow { PartitionKey = ActivityBuckets.For(activityTime) };
-        row.Fill(facts, activityTime);
-        return row;
-    }
+    public static ActivityRow From(ConversationFacts facts, DateTimeOffset activityTime) =>
+        Create<ActivityRow>(facts, ActivityBuckets.For(activityTime), activityTime);
 }
 
 /// <summary>

@@ -21,8 +21,11 @@ internal sealed record GroupingRules(TimeSpan FuzzyGap, TimeSpan ProbableSibling
 /// </summary>
 internal static class DuplicateGrouper
 {
+    private static readonly DetectionOptions Defaults = new();
+
+    /// <summary>Grouping with the default probable-sibling gap and settle delay (<c>convo audit</c>, samples).</summary>
     public static IReadOnlyList<DuplicateGroup> Group(IEnumerable<ObservedConversation> conversations, TimeSpan fuzzyGap) =>
-        Group(conversations, new GroupingRules(fuzzyGap, new DetectionOptions().ProbableSiblingGap, new DetectionOptions().SettleDelay));
+        Group(conversations, new GroupingRules(fuzzyGap, Defaults.ProbableSiblingGap, Defaults.SettleDelay));
 
     public static IReadOnlyList<DuplicateGroup> Group(IEnumerable<ObservedConversation> conversations, GroupingRules rules)
     {

@@ -17,18 +17,8 @@ internal sealed class SweepCheckpoint(StorageAccount storage)
 
     private TableClient Table => storage.Table(StorageNames.ChangesTable);
 
-    public async Task<DateTimeOffset?> ReadAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            var row = await Table.GetEntityIfExistsAsync<TableEntity>(Partition, Row, cancellationToken: cancellationToken);
-            return row.HasValue ? row.Value!.GetDateTimeOffset(Column) : null;
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            return null;
-        }
-    }
+    public Task<DateTimeOffset?> ReadAsync(CancellationToken cancellationToken) =>
+        Table.ReadTimeAsync(Partition, Row, Column, cancellationToken);
 
     public async Task SaveAsync(DateTimeOffset through, CancellationToken cancellationToken)
     {

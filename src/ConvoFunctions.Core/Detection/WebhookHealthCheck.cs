@@ -150,8 +150,7 @@ internal sealed partial class WebhookHealthCheck(
     /// <summary>When this deployment first ran the check (inserted once; the first writer wins).</summary>
     private async Task<DateTimeOffset> WatchingSinceAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var existing = await Table.GetEntityIfExistsAsync<TableEntity>(AlertLedger.HealthPartition, WatchingSinceRow, cancellationToken: cancellationToken);
-        if (existing.HasValue && existing.Value!.GetDateTimeOffset("Since") is { } since) return since;
+        if (await Table.ReadTimeAsync(AlertLedger.HealthPartition, WatchingSinceRow, "Since", cancellationToken) is { } since) return since;
         try
         {
             await Table.AddEntityAsync(new TableEntity(AlertLedger.HealthPartition, WatchingSinceRow) { ["Since"] = now }, cancellationToken);

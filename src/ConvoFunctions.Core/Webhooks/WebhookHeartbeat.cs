@@ -28,18 +28,8 @@ internal sealed class TableWebhookHeartbeat(StorageAccount storage) : IWebhookHe
 
     private TableClient Table => storage.Table(StorageNames.AlertsTable);
 
-    public async Task<DateTimeOffset?> LastReceivedAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            var row = await Table.GetEntityIfExistsAsync<TableEntity>(Partition, RowKey, cancellationToken: cancellationToken);
-            return row.HasValue ? row.Value!.GetDateTimeOffset(Column) : null;
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            return null;
-        }
-    }
+    public Task<DateTimeOffset?> LastReceivedAsync(CancellationToken cancellationToken) =>
+        Table.ReadTimeAsync(Partition, RowKey, Column, cancellationToken);
 
     public async Task RecordAsync(DateTimeOffset receivedAt, CancellationToken cancellationToken)
     {
