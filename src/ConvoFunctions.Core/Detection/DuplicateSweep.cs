@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 namespace ConvoFunctions.Detection;
 
 /// <summary>What one sweep did.</summary>
+/// <param name="RowsRead">Table rows the sweep read for its changes and their neighbourhoods (not the alert ledger).</param>
 internal sealed record SweepResult(
     DateTimeOffset From,
     DateTimeOffset To,
@@ -60,6 +61,7 @@ internal sealed partial class DuplicateSweep(
         var neighbourhood = new ConversationNeighbourhood(repository);
         var gap = settings.FuzzyGap > settings.ProbableSiblingGap ? settings.FuzzyGap : settings.ProbableSiblingGap;
         var observed = new List<ObservedConversation>();
+        var holdBack = new HashSet<string>(StringComparer.Ordinal);
         foreach (var change in changes)
         {
             try
@@ -69,6 +71,7 @@ internal sealed partial class DuplicateSweep(
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 failures++;
+                holdBack.Add(change.RowKey);
                 LogStageFailed("read", change.RowKey, ex.GetType().Name, ex.Message);
             }
         }
@@ -95,7 +98,7 @@ internal sealed partial class DuplicateSweep(
 
         var outcomes = new List<AlertOutcome>();
         var pending = new List<DuplicateGroup>();
-        var holdBack = new HashSet<string>(found.Unfinished, StringComparer.Ordinal);
+        holdBack.UnionWith(found.Unfinished);
         foreach (var group in groups)
         {
             try
@@ -134,9 +137,10 @@ internal sealed partial class DuplicateSweep(
         await checkpoint.SaveAsync(NextCheckpoint(now, oldest, changes, holdBack), cancellationToken);
 
         var duplicates = groups.Except(pending).ToList();
-        LogSwept(from, now, changes.Count, changedIds.Count, neighbourhood.RowsRead, found.Found.Count, found.Queries, duplicates.Count, pending.Count,
+        var rowsRead = changes.Count + neighbourhood.RowsRead;
+        LogSwept(from, now, changes.Count, changedIds.Count, rowsRead, found.Found.Count, found.Queries, duplicates.Count, pending.Count,
             outcomes.Count(o => o.Created), problems.Count, failures);
-        return new SweepResult(from, now, changes.Count, Latest(observed).Count, neighbourhood.RowsRead, found, duplicates, pending, outcomes, problems, failures);
+        return new SweepResult(from, now, changes.Count, Latest(observed).Count, rowsRead, found, duplicates, pending, outcomes, problems, failures);
 
         async Task<T> Isolated<T>(string stage, IEnumerable<ObservedConversation> about, Func<Task<T>> run, T fallback)
         {
