@@ -56,7 +56,11 @@ internal sealed partial class DuplicateSweep(
         var from = through - Overlap;
         var failures = 0;
 
-        var changes = await repository.GetChangesAsync(from, now, cancellationToken);
+        // A conversation recorded again in another hour has a change row in each bucket: its latest stands for it.
+        var changes = (await repository.GetChangesAsync(from, now, cancellationToken))
+            .GroupBy(c => c.RowKey, StringComparer.Ordinal)
+            .Select(g => g.MaxBy(c => c.RecordedAt)!)
+            .ToList();
         var changedIds = changes.Select(c => c.RowKey).ToHashSet(StringComparer.Ordinal);
         var neighbourhood = new ConversationNeighbourhood(repository);
         var gap = settings.FuzzyGap > settings.ProbableSiblingGap ? settings.FuzzyGap : settings.ProbableSiblingGap;

@@ -500,6 +500,23 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_conversation_recorded_again_in_the_next_hour_is_one_change()
+    {
+        // Found by `convo reliability`: the two change rows (one per hour bucket) once broke the whole sweep.
+        _time.Advance(TimeSpan.FromMinutes(49)); // 15:59
+        await KnowAsync(Samples.BlankJson());
+        _time.Advance(TimeSpan.FromMinutes(2)); // 16:01
+        await KnowAsync(Samples.BlankJson());
+        await KnowAsync(Samples.RealJson());
+        await using var services = Services(NoDiscovery);
+
+        var result = await SweepAsync(services);
+
+        Assert.Equal(2, result.Changes);
+        Assert.Equal([["conv_sample_blank_02", "conv_sample_real_01"]], AlertedConversations());
+    }
+
+    [Fact]
     public async Task The_same_caller_calling_twice_90_seconds_apart_with_two_call_SIDs_is_two_calls()
     {
         await KnowAsync(Samples.Variant(Samples.RealJson(), "conv_first", RealStart, "CAfirst"));
