@@ -96,9 +96,15 @@ internal sealed partial class DuplicateSweep(
         }
 
         var relevant = changedIds.Concat(found.Found.Select(c => c.ConversationId)).ToHashSet(StringComparer.Ordinal);
-        var groups = DuplicateGrouper.Group(observed, rules)
+        var groups = await Isolated("grouping", [], () => Task.FromResult<List<DuplicateGroup>?>(DuplicateGrouper.Group(observed, rules)
             .Where(g => g.IsDuplicate && g.ConversationIds.Any(relevant.Contains))
-            .ToList();
+            .ToList()), null);
+        if (groups is null)
+        {
+            // Nothing could be judged: every change waits for the next sweep, the retries and the health check still run.
+            holdBack.UnionWith(changedIds);
+            groups = [];
+        }
 
         var outcomes = new List<AlertOutcome>();
         var pending = new List<DuplicateGroup>();
