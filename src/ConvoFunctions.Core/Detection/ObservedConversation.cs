@@ -41,10 +41,11 @@ internal sealed record ObservedConversation(
 
     /// <summary>Whether it may be judged blank or real yet (see <see cref="ConversationClassifier.IsSettled"/>).</summary>
     /// <remarks>
-    /// Facts from a post-call webhook or an initiation failure describe an attempt that is over: settled whatever they say.
+    /// Facts from a post-call webhook or an initiation failure describe an attempt that is over, and a conversation
+    /// the API does not know will not change: settled whatever they say.
     /// </remarks>
     public bool IsSettled(TimeSpan settleDelay) =>
-        FailureReason is not null || Source is FactSources.Webhook or FactSources.InitiationFailure
+        FailureReason is not null || Source is FactSources.Webhook or FactSources.InitiationFailure or FactSources.NotFound
         || ConversationClassifier.IsSettled(Status, StartTime, ReadAt, settleDelay);
 
     /// <summary>A conversation from the API, read with the same rules (call key, counterpart) as enrichment.</summary>

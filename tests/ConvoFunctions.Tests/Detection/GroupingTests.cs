@@ -124,6 +124,10 @@ public sealed class GroupingTests
         Assert.True((Samples.Blank with { ReadAt = start.AddMinutes(3) }).IsSettled(delay));
         Assert.True((Samples.Blank with { Status = "failed", ReadAt = start.AddSeconds(5) }).IsSettled(delay)); // final
         Assert.True((Samples.Blank with { ReadAt = start.AddSeconds(5), FailureReason = "busy" }).IsSettled(delay));
+        // The API does not know it (404): nothing will change, and it is neither blank nor a probable sibling.
+        var notFound = Samples.Blank with { Status = "unknown", ReadAt = null, Source = "not_found", CallKey = null, Provider = null, Caller = null };
+        Assert.True(notFound.IsSettled(delay));
+        Assert.False(notFound.IsBlank);
     }
 
     [Fact]
