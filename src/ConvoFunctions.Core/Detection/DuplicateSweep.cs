@@ -87,7 +87,10 @@ internal sealed partial class DuplicateSweep(
         // Discovery around the changes not searched yet (a re-read change that was searched keeps its budget for the rest).
         var unsearched = changes.Where(c => c.SearchedAt is null).ToDictionary(c => c.RowKey, StringComparer.Ordinal);
         var toSearch = Latest(observed).Where(c => unsearched.ContainsKey(c.ConversationId) && c.IsPhoneCall).ToList();
-        var found = await Isolated("discovery", toSearch, () => discovery.DiscoverAsync(toSearch, observed.Select(c => c.ConversationId).ToHashSet(StringComparer.Ordinal), cancellationToken), DiscoveryResult.None);
+        // If discovery fails (the API down), every call it was to search waits for the next sweep.
+        var found = await Isolated("discovery", toSearch,
+            () => discovery.DiscoverAsync(toSearch, observed.Select(c => c.ConversationId).ToHashSet(StringComparer.Ordinal), cancellationToken),
+            DiscoveryResult.None with { Unfinished = toSearch.Select(c => c.ConversationId).ToHashSet(StringComparer.Ordinal) });
         observed.AddRange(found.Found);
         if (found.Queries > 0 || found.Found.Count > 0)
         {

@@ -430,6 +430,37 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_sibling_discovered_after_the_alert_because_the_API_was_down_gives_one_follow_up()
+    {
+        // Both conversations of the call reached us; ElevenLabs also holds an SDK session of the agent 3 s earlier.
+        await KnowRealAndBlank();
+        _elevenLabs.Conversations.Add(Samples.Session("conv_sdk_earlier", RealStart - 3, "python_sdk"));
+        await using (var stalled = await LoopbackServer.StartAsync((context, _) => Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted)))
+        await using (var apiDown = Services(new()
+        {
+            [SettingNames.ElevenLabsBaseUrl] = stalled.BaseAddress.ToString(),
+            [SettingNames.ElevenLabsRetryAttempts] = "0",
+            [SettingNames.ElevenLabsAttemptTimeout] = "00:00:01",
+            [SettingNames.ElevenLabsTotalTimeout] = "00:00:02",
+        }))
+        {
+            await SweepAsync(apiDown); // alerts on what is known; discovery fails and waits for the next sweep
+        }
+
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await using var services = Services();
+        await SweepAsync(services);
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await SweepAsync(services);
+
+        Assert.Equal(2, TeamsPosts.Count);
+        Assert.DoesNotContain("Follow-up", TeamsPosts[0].Body);
+        Assert.Contains("Follow-up", TeamsPosts[1].Body);
+        Assert.Contains("new: conv_sdk_earlier", TeamsPosts[1].Body);
+        Assert.Equal(["twilio:CAaaaa1111bbbb2222cccc3333dddd4444"], await AlertKeysAsync());
+    }
+
+    [Fact]
     public async Task A_restart_with_the_same_data_gives_no_second_alert()
     {
         await KnowRealAndBlank();
