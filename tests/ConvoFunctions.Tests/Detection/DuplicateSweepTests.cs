@@ -257,13 +257,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
         await KnowAsync(Samples.RealJson());
         await KnowAsync(Samples.BlankJson());
         await using var stalled = await LoopbackServer.StartAsync((context, _) => Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted));
-        await using var services = Services(new()
-        {
-            [SettingNames.ElevenLabsBaseUrl] = stalled.BaseAddress.ToString(),
-            [SettingNames.ElevenLabsRetryAttempts] = "0",
-            [SettingNames.ElevenLabsAttemptTimeout] = "00:00:01",
-            [SettingNames.ElevenLabsTotalTimeout] = "00:00:02",
-        });
+        await using var services = Services(StalledApi(stalled));
 
         // The resilience pipeline gives up with Polly's TimeoutRejectedException, not an HttpRequestException.
         var result = await SweepAsync(services);
@@ -423,10 +417,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
         _time.Advance(TimeSpan.FromMinutes(5));
         await SweepAsync(services);
 
-        Assert.Equal(2, TeamsPosts.Count);
-        Assert.Contains("Follow-up", TeamsPosts[1].Body);
-        Assert.Contains("new: conv_k_earlier", TeamsPosts[1].Body);
-        Assert.Equal(["fuzzy:agent_01jx7sample0000000000000:conv_k_real"], await AlertKeysAsync());
+        await AssertAlertThenOneFollowUpAsync("conv_k_earlier", "fuzzy:agent_01jx7sample0000000000000:conv_k_real");
     }
 
     [Fact]
@@ -436,13 +427,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
         await KnowRealAndBlank();
         _elevenLabs.Conversations.Add(Samples.Session("conv_sdk_earlier", RealStart - 3, "python_sdk"));
         await using (var stalled = await LoopbackServer.StartAsync((context, _) => Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted)))
-        await using (var apiDown = Services(new()
-        {
-            [SettingNames.ElevenLabsBaseUrl] = stalled.BaseAddress.ToString(),
-            [SettingNames.ElevenLabsRetryAttempts] = "0",
-            [SettingNames.ElevenLabsAttemptTimeout] = "00:00:01",
-            [SettingNames.ElevenLabsTotalTimeout] = "00:00:02",
-        }))
+        await using (var apiDown = Services(StalledApi(stalled)))
         {
             await SweepAsync(apiDown); // alerts on what is known; discovery fails and waits for the next sweep
         }
@@ -453,11 +438,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
         _time.Advance(TimeSpan.FromMinutes(5));
         await SweepAsync(services);
 
-        Assert.Equal(2, TeamsPosts.Count);
-        Assert.DoesNotContain("Follow-up", TeamsPosts[0].Body);
-        Assert.Contains("Follow-up", TeamsPosts[1].Body);
-        Assert.Contains("new: conv_sdk_earlier", TeamsPosts[1].Body);
-        Assert.Equal(["twilio:CAaaaa1111bbbb2222cccc3333dddd4444"], await AlertKeysAsync());
+        await AssertAlertThenOneFollowUpAsync("conv_sdk_earlier", "twilio:CAaaaa1111bbbb2222cccc3333dddd4444");
     }
 
     [Fact]
@@ -589,6 +570,25 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
 
         Assert.Equal([["conv_sample_real_01", "conv_sdk"]], AlertedConversations());
         Assert.Contains("probable sibling", Assert.Single(TeamsPosts).Body);
+    }
+
+    /// <summary>An API that answers nothing within the (shortened) timeouts.</summary>
+    private static Dictionary<string, string?> StalledApi(LoopbackServer stalled) => new()
+    {
+        [SettingNames.ElevenLabsBaseUrl] = stalled.BaseAddress.ToString(),
+        [SettingNames.ElevenLabsRetryAttempts] = "0",
+        [SettingNames.ElevenLabsAttemptTimeout] = "00:00:01",
+        [SettingNames.ElevenLabsTotalTimeout] = "00:00:02",
+    };
+
+    /// <summary>Exactly two Teams posts: the call's alert, then one follow-up naming the new member, under one alert key.</summary>
+    private async Task AssertAlertThenOneFollowUpAsync(string newConversationId, string alertKey)
+    {
+        Assert.Equal(2, TeamsPosts.Count);
+        Assert.DoesNotContain("Follow-up", TeamsPosts[0].Body);
+        Assert.Contains("Follow-up", TeamsPosts[1].Body);
+        Assert.Contains("new: " + newConversationId, TeamsPosts[1].Body);
+        Assert.Equal([alertKey], await AlertKeysAsync());
     }
 
     /// <summary>The conversation ids each Teams post named, in order: what was sent, and nothing else.</summary>
