@@ -100,7 +100,7 @@ param principalType string = 'User'
 var storageNames = {
   containers: ['webhooks', 'elevenlabs-slots']
   queues: ['webhook-events', 'webhook-events-poison']
-  tables: ['conversations', 'calls', 'activity', 'alerts', 'initiations']
+  tables: ['conversations', 'calls', 'activity', 'changes', 'alerts', 'initiations']
 }
 
 var secretNames = {

@@ -26,7 +26,7 @@ internal static class AlertSamples
 
         var conversations = new[] { Real, Blank }.Select(name => Read(Path.Combine(fixtures, name))).ToList();
         var group = DuplicateGrouper.Group(conversations, TimeSpan.FromMinutes(2)).Single();
-        var alert = new AlertFactory(Options.Create(new AlertOptions())).ForDuplicate(group, followUp: false, DateTimeOffset.FromUnixTimeSeconds(1763997000));
+        var alert = new AlertFactory(Options.Create(new AlertOptions())).ForDuplicate(group, group.Key, previous: null, DateTimeOffset.FromUnixTimeSeconds(1763997000));
 
         var teams = TeamsCard.Serialize(TeamsCard.Message(alert)) + "\n";
         var email = EmailBody.For(alert);
@@ -58,7 +58,7 @@ internal static class AlertSamples
             ?? throw new InvalidDataException($"{path} holds no conversation.");
         var id = JsonDocument.Parse(text).RootElement.GetProperty("conversation_id").GetString()
             ?? throw new InvalidDataException($"{path} has no conversation_id.");
-        return ObservedConversation.FromApi(dto, id);
+        return ObservedConversation.FromApi(dto, id, DateTimeOffset.FromUnixTimeSeconds(1763997000));
     }
 
     private static void Write(string path, string text)

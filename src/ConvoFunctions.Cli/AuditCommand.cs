@@ -83,6 +83,7 @@ internal static class AuditCommand
         var services = new ServiceCollection();
         services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning).AddFilter("System.Net.Http", LogLevel.Warning));
         services.AddSingleton<IOptions<ElevenLabsOptions>>(Options.Create(elevenLabs));
+        services.AddSingleton(TimeProvider.System);
         var counters = new AuditCounters();
         services.AddElevenLabsClient();
         services.AddHttpClient<ElevenLabsClient>().AddHttpMessageHandler(() => new RateLimitCounter(counters));

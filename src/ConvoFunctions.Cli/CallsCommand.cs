@@ -47,10 +47,10 @@ internal static class CallsCommand
     internal static async Task<int> RunAsync(StorageAccount storage, TimeSpan period, string format, TimeProvider time, TextWriter stdout,
         CancellationToken cancellationToken, string? dashboardUrl = null)
     {
-        var history = new CallHistory(new TableConversationWindow(new CorrelationRepository(storage)), new AlertLedger(storage));
+        var history = new CallHistory(new ConversationNeighbourhood(new CorrelationRepository(storage, time)), new AlertLedger(storage));
         var to = time.GetUtcNow();
         var from = to - period;
-        var calls = await history.ReadAsync(from, to, new DetectionOptions().FuzzyGap, cancellationToken);
+        var calls = await history.ReadAsync(from, to, GroupingRules.From(new DetectionOptions()), cancellationToken);
         switch (format)
         {
             case "html":

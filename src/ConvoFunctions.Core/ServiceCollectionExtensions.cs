@@ -28,6 +28,7 @@ internal static class ServiceCollectionExtensions
 
         services.AddSingleton<WebhookSignatureVerifier>();
         services.AddSingleton<WebhookStore>();
+        services.TryAddSingleton<IWebhookHeartbeat, TableWebhookHeartbeat>();
         services.AddSingleton<WebhookIngestor>();
 
         services.AddSingleton<AppConcurrencySlots>();

@@ -20,7 +20,7 @@ namespace ConvoFunctions.Cli.Reliability;
 /// the ElevenLabs stand-in misbehave, then counts: every webhook answered 2xx must be archived, no bad input
 /// may reach storage. At-least-once delivery with idempotent processing, checked by counting.
 /// </summary>
-internal sealed class ReliabilityHarness(ReliabilityOptions options, TextWriter progress)
+internal sealed partial class ReliabilityHarness(ReliabilityOptions options, TextWriter progress)
 {
     private const string Secret = "wsec_reliability_harness";
     private const int MaxAttempts = 6;
@@ -80,18 +80,24 @@ internal sealed class ReliabilityHarness(ReliabilityOptions options, TextWriter 
             var sweeps = await SettleAlertsAsync(app.Services.GetRequiredService<DuplicateSweep>(), teams, email, deadline.Token);
             var report = Count(scenario, deliveries.ToList(), archived, rows, outages, watch.Elapsed,
                 [api.Summary, $"alert stand-ins: Teams answered 500 {teams.Failed} times, ACS {email.Failed} times; {sweeps} final sweeps"]);
-            var groups = scenario.Calls.Where(c => c.BlankId is not null).ToList();
+            var duplicates = scenario.Calls.Where(c => c.BlankId is not null).ToList();
+            var (teamsAlerts, emailAlerts) = (AlertedCalls(scenario, teams), AlertedCalls(scenario, email));
+            var alerted = teamsAlerts.Concat(emailAlerts).SelectMany(a => a).Distinct().ToList();
             return report with
             {
-                DuplicateGroups = groups.Count,
-                AlertedGroups = AlertsPerGroup(groups, teams).Count(n => n > 0),
+                DuplicateGroups = duplicates.Count,
+                AlertedGroups = alerted.Count,
                 TeamsAlerts = teams.Accepted.Count,
                 EmailAlerts = email.Accepted.Count,
-                DoubledGroups = groups
-                    .Select(g => (g.CallSid, Teams: AlertsPerGroup([g], teams).Single(), Email: AlertsPerGroup([g], email).Single()))
+                DoubledGroups = duplicates
+                    .Select(g => (Call: Describe(g), Teams: teamsAlerts.Count(a => a.Contains(g)), Email: emailAlerts.Count(a => a.Contains(g))))
                     .Where(g => g.Teams > 1 || g.Email > 1)
-                    .Select(g => $"{g.CallSid}: Teams {g.Teams}, email {g.Email}")
+                    .Select(g => $"{g.Call}: Teams {g.Teams}, email {g.Email}")
                     .ToList(),
+                MissedGroups = duplicates.Where(g => !alerted.Contains(g)).Select(Describe).ToList(),
+                FalseAlerts = alerted.Where(c => c.BlankId is null).Select(Describe).ToList(),
+                MixedAlerts = teamsAlerts.Concat(emailAlerts).Where(a => a.Count > 1).Select(a => string.Join(" + ", a.Select(Describe))).ToList(),
+                Shapes = duplicates.GroupBy(c => c.Shape).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}").ToList(),
                 QueueDrained = drained,
                 ConversationsWithRows = rows.Count,
                 ConversationsAcknowledged = acknowledgedIds.Count,
@@ -147,12 +153,26 @@ internal sealed class ReliabilityHarness(ReliabilityOptions options, TextWriter 
         return sweeps;
     }
 
-    /// <summary>Alerts a person received per group, recognised by the call SID every alert names.</summary>
-    private static IEnumerable<int> AlertsPerGroup(IEnumerable<PlannedCall> groups, StandInReceiver channel)
+    /// <summary>
+    /// Per alert a channel accepted, the calls whose conversations it names (recognised by conversation id, which
+    /// every alert lists; a keyless call has no SID to go by). More than one call in an alert is a wrong grouping.
+    /// </summary>
+    private static List<HashSet<PlannedCall>> AlertedCalls(Scenario scenario, StandInReceiver channel)
     {
-        var bodies = channel.Accepted;
-        return groups.Select(g => bodies.Count(b => b.Contains(g.CallSid, StringComparison.Ordinal)));
+        var byConversation = scenario.Calls
+            .SelectMany(c => new[] { (Id: c.RealId, Call: c), (Id: c.BlankId, Call: c) })
+            .Where(x => x.Id is not null)
+            .ToDictionary(x => x.Id!, x => x.Call);
+        return channel.Accepted
+            .Select(body => ConversationIds().Matches(body).Select(m => m.Value)
+                .Where(byConversation.ContainsKey).Select(id => byConversation[id]).ToHashSet())
+            .ToList();
     }
+
+    private static string Describe(PlannedCall call) => $"call {call.Index} ({call.Shape}, {call.CallSid})";
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"conv_rel_\d+_\d+_(real|blank)")]
+    private static partial System.Text.RegularExpressions.Regex ConversationIds();
 
     private async Task<AzuriteProcess> OutageAsync(AzuriteProcess azurite, string data, CancellationToken cancellationToken)
     {
@@ -245,7 +265,7 @@ internal sealed class ReliabilityHarness(ReliabilityOptions options, TextWriter 
     private static async Task<HashSet<string>> ConversationsWithRowsAsync(
         StorageAccount storage, IEnumerable<string> conversationIds, CancellationToken cancellationToken)
     {
-        var repository = new CorrelationRepository(storage);
+        var repository = new CorrelationRepository(storage, TimeProvider.System);
         var withRows = new ConcurrentBag<string>();
         await Parallel.ForEachAsync(conversationIds, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
             async (id, token) =>

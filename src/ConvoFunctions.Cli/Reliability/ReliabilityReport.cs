@@ -26,6 +26,18 @@ internal sealed record ReliabilityReport
     public int TeamsAlerts { get; init; }
     public int EmailAlerts { get; init; }
     public IReadOnlyList<string> DoubledGroups { get; init; } = [];
+
+    /// <summary>True duplicate groups no alert named.</summary>
+    public IReadOnlyList<string> MissedGroups { get; init; } = [];
+
+    /// <summary>Calls with a single conversation that an alert named.</summary>
+    public IReadOnlyList<string> FalseAlerts { get; init; } = [];
+
+    /// <summary>Alerts that named conversations of two or more different calls.</summary>
+    public IReadOnlyList<string> MixedAlerts { get; init; } = [];
+
+    /// <summary>Duplicate groups per call shape (plain, late replay, SIP with a partial call_id, keyless, redial).</summary>
+    public IReadOnlyList<string> Shapes { get; init; } = [];
     public int ConversationsAcknowledged { get; init; }
     public int ConversationsWithRows { get; init; }
     public int PoisonMessages { get; init; }
@@ -34,7 +46,9 @@ internal sealed record ReliabilityReport
     public bool Passed =>
         Lost.Count == 0 && BadInputStored.Count == 0 && BadInputAnsweredAsExpected == BadInputTotal
         && QueueDrained && ConversationsWithRows + PoisonMessages >= ConversationsAcknowledged
-        && DoubledGroups.Count == 0;
+        && DoubledGroups.Count == 0
+        // Alerted groups equal the true duplicate groups, and no alert mixes calls.
+        && MissedGroups.Count == 0 && FalseAlerts.Count == 0 && MixedAlerts.Count == 0;
 
     public void Print(TextWriter output)
     {
@@ -44,8 +58,15 @@ internal sealed record ReliabilityReport
         output.WriteLine($"not acknowledged (sender gave up / audio not retried) {NotAcknowledged}; 503 answers seen {ServiceUnavailableAnswers}");
         output.WriteLine($"conversations with rows         {ConversationsWithRows}/{ConversationsAcknowledged} acknowledged (queue drained: {QueueDrained})");
         output.WriteLine($"duplicate groups / alerted       {DuplicateGroups} / {AlertedGroups}; alerts sent: Teams {TeamsAlerts}, email {EmailAlerts}");
+        output.WriteLine($"duplicate groups by call shape  {string.Join(", ", Shapes)}");
         output.WriteLine($"groups alerted more than once   {DoubledGroups.Count}");
         foreach (var line in DoubledGroups.Take(10)) output.WriteLine($"  doubled: {line}");
+        output.WriteLine($"duplicate groups never alerted  {MissedGroups.Count}");
+        foreach (var line in MissedGroups.Take(10)) output.WriteLine($"  missed: {line}");
+        output.WriteLine($"single calls alerted            {FalseAlerts.Count}");
+        foreach (var line in FalseAlerts.Take(10)) output.WriteLine($"  false alert: {line}");
+        output.WriteLine($"alerts naming two calls         {MixedAlerts.Count}");
+        foreach (var line in MixedAlerts.Take(10)) output.WriteLine($"  mixed: {line}");
         output.WriteLine($"poison messages                 {PoisonMessages}");
         foreach (var reason in PoisonReasons.GroupBy(r => r)) output.WriteLine($"  poison x{reason.Count()}: {reason.Key}");
         output.WriteLine($"bad input answered as expected  {BadInputAnsweredAsExpected}/{BadInputTotal}; reached storage: {BadInputStored.Count}");

@@ -12,8 +12,27 @@ internal sealed record PlannedWebhook(string Kind, string Type, string? Conversa
     public bool IsBadInput => ExpectedStatus is >= 400 and < 500;
 }
 
+/// <summary>How a call of the scenario looks to detection.</summary>
+internal enum CallShape
+{
+    /// <summary>A Twilio call: both conversations carry its call SID.</summary>
+    Plain,
+
+    /// <summary>Its webhook arrives hours after the call (a replay after an outage).</summary>
+    LateReplay,
+
+    /// <summary>A SIP trunk call: both carry the call_sid, only the real conversation carries the SIP call_id.</summary>
+    SipPartialCallId,
+
+    /// <summary>No telephony id at all: only agent, caller and start time join the pair.</summary>
+    Keyless,
+
+    /// <summary>The previous call's caller dialling again within the fuzzy gap, with a call SID of its own.</summary>
+    Redial,
+}
+
 /// <summary>A telephony call of the scenario: one real conversation, and maybe a blank sibling.</summary>
-internal sealed record PlannedCall(int Index, string CallSid, string Caller, string RealId, string? BlankId, DateTimeOffset Start);
+internal sealed record PlannedCall(int Index, string CallSid, string Caller, string RealId, string? BlankId, DateTimeOffset Start, CallShape Shape = CallShape.Plain);
 
 /// <summary>
 /// The load the harness sends: calls with a real conversation, a share with a blank sibling (some of whose
@@ -46,8 +65,25 @@ internal sealed class Scenario
         {
             var start = first + spacing * i;
             var hasBlank = random.NextDouble() < options.DuplicateShare;
-            var call = new PlannedCall(i, $"CA{i:x8}{options.Seed:x8}0000000000000000", $"+4477009{i:D5}",
-                $"conv_rel_{options.Seed}_{i}_real", hasBlank ? $"conv_rel_{options.Seed}_{i}_blank" : null, start);
+            // Four in ten calls take one of the shapes real traffic has and tidy traffic lacks.
+            var shape = random.Next(0, 10) switch
+            {
+                1 => CallShape.LateReplay,
+                2 => CallShape.SipPartialCallId,
+                3 => CallShape.Keyless,
+                4 when calls.Count > 0 && calls[^1].Shape == CallShape.Plain => CallShape.Redial,
+                _ => CallShape.Plain,
+            };
+            var caller = $"+4477009{i:D5}";
+            if (shape == CallShape.LateReplay) start -= TimeSpan.FromHours(3);
+            if (shape == CallShape.Redial)
+            {
+                // Same caller, 60 s after the previous call: inside the fuzzy gap, yet another call.
+                caller = calls[^1].Caller;
+                start = calls[^1].Start.AddSeconds(60);
+            }
+            var call = new PlannedCall(i, $"CA{i:x8}{options.Seed:x8}0000000000000000", caller,
+                $"conv_rel_{options.Seed}_{i}_real", hasBlank ? $"conv_rel_{options.Seed}_{i}_blank" : null, start, shape);
             calls.Add(call);
 
             var real = Conversation(call, call.RealId, blank: false);
@@ -97,7 +133,7 @@ internal sealed class Scenario
         }
 
         var start = (blank ? call.Start.AddSeconds(-1) : call.Start).ToUnixTimeSeconds();
-        return new JsonObject
+        var conversation = new JsonObject
         {
             ["agent_id"] = AgentId,
             ["conversation_id"] = id,
@@ -130,7 +166,25 @@ internal sealed class Scenario
             ["has_audio"] = !blank,
             ["has_user_audio"] = !blank,
             ["has_response_audio"] = !blank,
+            ["has_auxiliary_audio"] = false,
         };
+        var phone = conversation["metadata"]!["phone_call"]!.AsObject();
+        var variables = conversation["conversation_initiation_client_data"]!["dynamic_variables"]!.AsObject();
+        switch (call.Shape)
+        {
+            case CallShape.SipPartialCallId:
+                phone["type"] = "sip_trunking";
+                phone.Remove("stream_sid");
+                variables.Remove("system__call_sid");
+                if (!blank) phone["call_id"] = $"{call.CallSid}@sip.harness.invalid";
+                break;
+            case CallShape.Keyless:
+                phone.Remove("call_sid");
+                phone.Remove("stream_sid");
+                variables.Remove("system__call_sid");
+                break;
+        }
+        return conversation;
     }
 
     private static PlannedWebhook Webhook(string kind, string type, string id, JsonObject data, DateTimeOffset now) =>

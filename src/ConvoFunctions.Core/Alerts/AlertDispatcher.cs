@@ -31,9 +31,13 @@ internal sealed partial class AlertDispatcher(
         return await DeliverAsync(o.Row, o.Created, cancellationToken);
     }
 
-    /// <summary>True when the group already has an alert of a lower generation, so this one is a follow-up.</summary>
-    public async Task<bool> HasEarlierGenerationAsync(string key, string generation, CancellationToken cancellationToken) =>
-        (await ledger.RowsAsync(key, cancellationToken)).Any(r => string.CompareOrdinal(r.RowKey, generation) < 0);
+    /// <summary>The group's latest alert of a lower generation (this one is then a follow-up to it), or null.</summary>
+    public async Task<Alert?> EarlierGenerationAsync(string key, string generation, CancellationToken cancellationToken) =>
+        (await ledger.RowsAsync(key, cancellationToken))
+            .Where(r => string.CompareOrdinal(r.RowKey, generation) < 0)
+            .OrderByDescending(r => r.RowKey, StringComparer.Ordinal)
+            .Select(r => Alert.FromJson(r.GetString("Payload") ?? "{}"))
+            .FirstOrDefault();
 
     /// <summary>Retries every unfinished alert (crashed or failed sends), wherever its group now is.</summary>
     /// <param name="skip">Alerts already handled in this sweep: a channel that just failed waits for the next sweep.</param>
@@ -43,13 +47,21 @@ internal sealed partial class AlertDispatcher(
         foreach (var (pk, rk) in await ledger.ListOpenAsync(cancellationToken))
         {
             if (skip.Contains((pk, rk))) continue;
-            var row = await ledger.GetAsync(pk, rk, cancellationToken);
-            if (row is null)
+            try
             {
-                await ledger.CloseAsync(pk, rk, cancellationToken);
-                continue;
+                var row = await ledger.GetAsync(pk, rk, cancellationToken);
+                if (row is null)
+                {
+                    await ledger.CloseAsync(pk, rk, cancellationToken);
+                    continue;
+                }
+                outcomes.Add(await DeliverAsync(row, false, cancellationToken));
             }
-            outcomes.Add(await DeliverAsync(row, false, cancellationToken));
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                // One unreadable alert must not keep the others from being finished.
+                LogResumeFailed(pk, rk, ex.GetType().Name, ex.Message);
+            }
         }
         return outcomes;
     }
@@ -103,6 +115,9 @@ internal sealed partial class AlertDispatcher(
 
         return new AlertOutcome(row.PartitionKey, row.RowKey, created, sent, failed);
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Resuming alert {alert_key} generation {alert_generation} failed ({error_type}: {error}); the next sweep tries again")]
+    private partial void LogResumeFailed(string alert_key, string alert_generation, string error_type, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Alert channel {channel} failed for {alert_key} generation {alert_generation}: {error}; the next sweep retries it")]
     private partial void LogChannelFailed(string channel, string alert_key, string alert_generation, string error);

@@ -8,14 +8,20 @@ namespace ConvoFunctions.Alerts;
 /// <summary>Composes alerts: masks the caller, links the dashboard, writes the support report.</summary>
 internal sealed class AlertFactory(IOptions<AlertOptions> options)
 {
-    public Alert ForDuplicate(DuplicateGroup group, bool followUp, DateTimeOffset now)
+    /// <param name="group">The call's conversations.</param>
+    /// <param name="key">The alert's identity: the key of the call's earlier alert, else the group's natural key.</param>
+    /// <param name="previous">The call's earlier alert when this one is a follow-up to it.</param>
+    public Alert ForDuplicate(DuplicateGroup group, string key, Alert? previous, DateTimeOffset now)
     {
         var settings = options.Value;
+        var followUp = previous is not null;
         var caller = PhoneMask.Mask(group.Any(c => c.Caller), "unknown");
         var verdict = group.Verdict;
         var conversations = group.Conversations.Select(c => new AlertConversation(
-            c.ConversationId, c.Status, c.IsBlank, c.StartTime, c.DurationSecs, c.HasAudio, c.MessageCount,
-            c.TerminationReason, settings.ConversationUrl(c.ConversationId))).ToList();
+            c.ConversationId, SupportReport.Status(c, group.Probable.Contains(c.ConversationId)), c.IsBlank, c.StartTime, c.DurationSecs,
+            c.HasAudio, c.MessageCount, c.TerminationReason, settings.ConversationUrl(c.ConversationId))).ToList();
+        var alreadyAlerted = previous?.Conversations.Select(c => c.ConversationId).ToHashSet(StringComparer.Ordinal) ?? [];
+        var added = group.ConversationIds.Where(id => !alreadyAlerted.Contains(id)).ToList();
         var callSid = group.Any(c => c.CallSid) ?? "unknown";
 
         var facts = new List<AlertFact>
@@ -28,13 +34,15 @@ internal sealed class AlertFactory(IOptions<AlertOptions> options)
             new("Verdict", verdict.Describe()),
             new("Conversations", group.Conversations.Count.ToString(CultureInfo.InvariantCulture)),
         };
+        if (group.Probable.Count > 0) facts.Add(new("Probable siblings", string.Join(", ", group.Probable.Order(StringComparer.Ordinal))));
+        if (followUp) facts.Add(new("New since the first alert", string.Join(", ", added)));
         var title = (followUp ? "Follow-up: " : "") +
             $"One call produced {group.Conversations.Count} conversations ({verdict.Describe()})";
         var summary = followUp
-            ? $"The call already alerted on has grown to {group.Conversations.Count} conversations."
+            ? $"The call already alerted on has grown to {group.Conversations.Count} conversations; new: {string.Join(", ", added)}."
             : $"A phone call from {caller} to agent {group.First.AgentId} produced {group.Conversations.Count} ElevenLabs conversations.";
 
-        return new Alert(Alert.DuplicateKind, group.Key, Generation(group), followUp, title, summary, facts, conversations,
+        return new Alert(Alert.DuplicateKind, key, Generation(group), followUp, title, summary, facts, conversations,
             SupportReport.ForDuplicate(group, caller), now);
     }
 

@@ -26,7 +26,10 @@ internal static class ChannelState
 internal sealed class AlertLedger(StorageAccount storage)
 {
     public const string OpenPartition = "open";
-    public const string HealthPartition = "health";
+    public const string HealthPartition = Webhooks.TableWebhookHeartbeat.Partition;
+
+    /// <summary>Row per alerted conversation: which alert it belongs to, so a group keeps its alert's identity.</summary>
+    public const string MemberPartition = "member";
 
     private TableClient Table => storage.Table(StorageNames.AlertsTable);
 
@@ -164,6 +167,34 @@ internal sealed class AlertLedger(StorageAccount storage)
         var rows = new List<TableEntity>();
         await foreach (var e in Table.QueryAsync<TableEntity>(e => e.PartitionKey == SafeKey(partitionKey), cancellationToken: cancellationToken)) rows.Add(e);
         return rows;
+    }
+
+    /// <summary>The keys of the alerts any of these conversations already belongs to (point reads), smallest first.</summary>
+    public async Task<IReadOnlyList<string>> AlertKeysOfAsync(IEnumerable<string> conversationIds, CancellationToken cancellationToken)
+    {
+        var keys = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var id in conversationIds)
+        {
+            try
+            {
+                var row = await Table.GetEntityIfExistsAsync<TableEntity>(MemberPartition, SafeKey(id), select: ["AlertKey"], cancellationToken: cancellationToken);
+                if (row.HasValue && row.Value!.GetString("AlertKey") is { Length: > 0 } key) keys.Add(key);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+            }
+        }
+        return keys.ToList();
+    }
+
+    /// <summary>Notes that these conversations belong to the alert <paramref name="alertKey"/> (idempotent).</summary>
+    public async Task RecordMembersAsync(string alertKey, IEnumerable<string> conversationIds, CancellationToken cancellationToken)
+    {
+        foreach (var id in conversationIds)
+        {
+            var row = new TableEntity(MemberPartition, SafeKey(id)) { ["AlertKey"] = SafeKey(alertKey) };
+            await CreateTableOnMissing(() => Table.UpsertEntityAsync(row, TableUpdateMode.Replace, cancellationToken), cancellationToken);
+        }
     }
 
     /// <summary>Table keys may not hold '/', '\', '#', '?' or control characters.</summary>

@@ -10,6 +10,15 @@ namespace ConvoFunctions.Alerts;
 /// </summary>
 internal static class SupportReport
 {
+    /// <summary>
+    /// A conversation's status as alerts show it: with the reason of an initiation failure, and marked when it joined
+    /// the call only as a probable sibling (no phone metadata to join on).
+    /// </summary>
+    public static string Status(ObservedConversation c, bool probable) =>
+        c.Status
+        + (c.FailureReason is { Length: > 0 } reason ? $" (initiation failure: {reason})" : "")
+        + (probable ? " (probable sibling: no phone metadata, started next to the call)" : "");
+
     public static string ForDuplicate(DuplicateGroup group, string maskedCaller)
     {
         var sb = new StringBuilder();
@@ -32,7 +41,7 @@ internal static class SupportReport
             sb.Append("- ").Append(c.ConversationId)
               .Append("  started ").Append(c.StartTime.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)).Append(" UTC")
               .Append(" (unix ").Append(c.StartTime.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)).Append(')')
-              .Append("  status ").Append(c.Status)
+              .Append("  status ").Append(Status(c, group.Probable.Contains(c.ConversationId)))
               .Append("  duration ").Append(c.DurationSecs.ToString(CultureInfo.InvariantCulture)).Append(" s")
               .Append("  messages ").Append(c.MessageCount.ToString(CultureInfo.InvariantCulture))
               .Append("  has_audio ").Append(c.HasAudio ? "true" : "false")

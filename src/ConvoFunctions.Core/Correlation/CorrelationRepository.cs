@@ -6,20 +6,49 @@ using ConvoFunctions.Storage;
 namespace ConvoFunctions.Correlation;
 
 /// <summary>
-/// Writes a conversation's facts as its <c>conversations</c>, <c>calls</c> and <c>activity</c> rows. Upserts in
-/// Replace mode: the rows are a function of the facts, so a redelivered or replayed message changes nothing.
+/// Writes a conversation's facts as its <c>conversations</c>, <c>calls</c> and <c>activity</c> rows, and notes the
+/// change in <c>changes</c> for the sweep. Upserts in Replace mode: the rows are a function of the facts, so a
+/// redelivered or replayed message changes nothing but the time of its change row.
 /// </summary>
-internal sealed class CorrelationRepository(StorageAccount storage)
+internal sealed class CorrelationRepository(StorageAccount storage, TimeProvider time)
 {
     public async Task UpsertAsync(ConversationFacts facts, CancellationToken cancellationToken)
     {
-        var writes = new List<Task>(3)
+        var writes = new List<Task>(5)
         {
             UpsertAsync(StorageNames.ConversationsTable, ConversationRow.From(facts), cancellationToken),
         };
-        if (facts.CallKey is not null) writes.Add(UpsertAsync(StorageNames.CallsTable, CallRow.From(facts), cancellationToken));
-        if (facts.ActivityTime is { } time) writes.Add(UpsertAsync(StorageNames.ActivityTable, ActivityRow.From(facts, time), cancellationToken));
+        foreach (var key in facts.CallKeys) writes.Add(UpsertAsync(StorageNames.CallsTable, CallRow.From(facts, key), cancellationToken));
+        if (facts.ActivityTime is { } start) writes.Add(UpsertAsync(StorageNames.ActivityTable, ActivityRow.From(facts, start), cancellationToken));
         await Task.WhenAll(writes);
+
+        // Last, once the rows it points to exist: a sweep that reads the change finds the conversation's rows.
+        await UpsertAsync(StorageNames.ChangesTable, ChangeRow.From(facts, time.GetUtcNow()), cancellationToken);
+    }
+
+    /// <summary>Conversations recorded in <c>[from, to]</c>: one partition query per hour bucket.</summary>
+    public Task<IReadOnlyList<ChangeRow>> GetChangesAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) =>
+        GetHourBucketsAsync<ChangeRow>(StorageNames.ChangesTable, from, to, row => row.RecordedAt, cancellationToken);
+
+    /// <summary>
+    /// Notes that the sweep has searched around these changes, so a later sweep re-reading them (the overlap, a held-back
+    /// checkpoint) does not spend its discovery budget on them again. Conditional on the row being the one read: a newer
+    /// change of the same conversation stays unsearched.
+    /// </summary>
+    public async Task MarkSearchedAsync(IEnumerable<ChangeRow> changes, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var table = storage.Table(StorageNames.ChangesTable);
+        foreach (var change in changes)
+        {
+            try
+            {
+                await table.UpdateEntityAsync(new TableEntity(change.PartitionKey, change.RowKey) { [nameof(ChangeRow.SearchedAt)] = at },
+                    change.ETag, TableUpdateMode.Merge, cancellationToken);
+            }
+            catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+            {
+            }
+        }
     }
 
     public async Task<ConversationRow?> GetConversationAsync(string conversationId, CancellationToken cancellationToken)
@@ -33,8 +62,8 @@ internal sealed class CorrelationRepository(StorageAccount storage)
     public async Task<IReadOnlyList<CallRow>> GetCallAsync(string callKey, CancellationToken cancellationToken)
     {
         var rows = new List<CallRow>();
-        await foreach (var row in storage.Table(StorageNames.CallsTable)
-                           .QueryAsync<CallRow>(r => r.PartitionKey == callKey, cancellationToken: cancellationToken))
+        await foreach (var row in QueryMissingAsEmpty(storage.Table(StorageNames.CallsTable)
+                           .QueryAsync<CallRow>(r => r.PartitionKey == callKey, cancellationToken: cancellationToken)))
         {
             rows.Add(row);
         }
@@ -42,18 +71,42 @@ internal sealed class CorrelationRepository(StorageAccount storage)
     }
 
     /// <summary>Conversations that started in <c>[from, to]</c>: one partition query per hour bucket.</summary>
-    public async Task<IReadOnlyList<ActivityRow>> GetActivityAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<ActivityRow>> GetActivityAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) =>
+        GetHourBucketsAsync<ActivityRow>(StorageNames.ActivityTable, from, to, row => row.StartTime, cancellationToken);
+
+    /// <summary>Rows of an hour-bucketed table whose time lies in <c>[from, to]</c>: one partition query per hour.</summary>
+    private async Task<IReadOnlyList<T>> GetHourBucketsAsync<T>(
+        string tableName, DateTimeOffset from, DateTimeOffset to, Func<T, DateTimeOffset?> time, CancellationToken cancellationToken)
+        where T : class, ITableEntity, new()
     {
-        var table = storage.Table(StorageNames.ActivityTable);
-        var rows = new List<ActivityRow>();
+        var table = storage.Table(tableName);
+        var rows = new List<T>();
         foreach (var bucket in ActivityBuckets.Covering(from, to))
         {
-            await foreach (var row in table.QueryAsync<ActivityRow>(r => r.PartitionKey == bucket, cancellationToken: cancellationToken))
+            await foreach (var row in QueryMissingAsEmpty(table.QueryAsync<T>(r => r.PartitionKey == bucket, cancellationToken: cancellationToken)))
             {
-                if (row.StartTime >= from && row.StartTime <= to) rows.Add(row);
+                if (time(row) is { } at && at >= from && at <= to) rows.Add(row);
             }
         }
         return rows;
+    }
+
+    // A fresh local account has no tables until the first write; reading one then finds nothing.
+    private static async IAsyncEnumerable<T> QueryMissingAsEmpty<T>(AsyncPageable<T> query) where T : notnull
+    {
+        await using var pages = query.AsPages().GetAsyncEnumerator();
+        while (true)
+        {
+            try
+            {
+                if (!await pages.MoveNextAsync()) yield break;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                yield break;
+            }
+            foreach (var item in pages.Current.Values) yield return item;
+        }
     }
 
     private async Task UpsertAsync<T>(string tableName, T row, CancellationToken cancellationToken) where T : ITableEntity

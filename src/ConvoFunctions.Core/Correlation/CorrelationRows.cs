@@ -25,7 +25,11 @@ internal sealed class ConversationRow : ITableEntity
     public bool? HasAudio { get; set; }
     public bool? HasUserAudio { get; set; }
     public bool? HasResponseAudio { get; set; }
+    public bool? HasAuxiliaryAudio { get; set; }
     public bool IsBlank { get; set; }
+    public DateTimeOffset? ReadAt { get; set; }
+    public bool Discovered { get; set; }
+    public string? CallKeys { get; set; }
     public string? CallKey { get; set; }
     public string? Provider { get; set; }
     public string? Direction { get; set; }
@@ -55,7 +59,11 @@ internal sealed class ConversationRow : ITableEntity
         HasAudio = facts.HasAudio,
         HasUserAudio = facts.HasUserAudio,
         HasResponseAudio = facts.HasResponseAudio,
+        HasAuxiliaryAudio = facts.HasAuxiliaryAudio,
         IsBlank = facts.IsBlank,
+        ReadAt = facts.ReadAt,
+        Discovered = facts.Discovered,
+        CallKeys = CorrelationKeys.JoinCallKeys(facts.CallKeys),
         CallKey = facts.CallKey,
         Provider = facts.Provider,
         Direction = facts.Direction,
@@ -74,58 +82,10 @@ internal sealed class ConversationRow : ITableEntity
 }
 
 /// <summary>
-/// <c>calls</c>: PartitionKey = call key (<c>twilio:CA…</c>, <c>sip:…</c>, <c>exotel:…</c>), RowKey = conversation_id.
-/// All conversations of one call are one partition query; each row carries what duplicate detection shows.
+/// What detection reads of one conversation, the same columns in <c>calls</c> and <c>activity</c>, so that either
+/// index answers with everything the grouping, the judgement and the alert need and no row per conversation is read.
 /// </summary>
-internal sealed class CallRow : ITableEntity
-{
-    public string PartitionKey { get; set; } = "";
-    public string RowKey { get; set; } = "";
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
-    public string? Source { get; set; }
-    public string? AgentId { get; set; }
-    public string? Status { get; set; }
-    public DateTimeOffset? StartTime { get; set; }
-    public int? DurationSeconds { get; set; }
-    public int? MessageCount { get; set; }
-    public bool? HasAudio { get; set; }
-    public string? TerminationReason { get; set; }
-    public bool IsBlank { get; set; }
-    public string? Provider { get; set; }
-    public string? Direction { get; set; }
-    public string? AgentNumber { get; set; }
-    public string? ExternalNumber { get; set; }
-    public string? FailureReason { get; set; }
-
-    public static CallRow From(ConversationFacts facts) => new()
-    {
-        PartitionKey = facts.CallKey ?? throw new ArgumentException("The conversation has no call key.", nameof(facts)),
-        RowKey = CorrelationKeys.Conversation(facts.ConversationId),
-        Source = facts.Source,
-        AgentId = facts.AgentId,
-        Status = facts.Status,
-        StartTime = facts.StartTime,
-        DurationSeconds = facts.DurationSeconds,
-        MessageCount = facts.MessageCount,
-        HasAudio = facts.HasAudio,
-        TerminationReason = facts.TerminationReason,
-        IsBlank = facts.IsBlank,
-        Provider = facts.Provider,
-        Direction = facts.Direction,
-        AgentNumber = facts.AgentNumber,
-        ExternalNumber = facts.CounterpartNumber,
-        FailureReason = facts.FailureReason,
-    };
-}
-
-/// <summary>
-/// <c>activity</c>: PartitionKey = <see cref="ActivityBuckets"/> hour of the start (or event) time, RowKey =
-/// conversation_id. The time index for "conversations started in the last N minutes" and for the fuzzy match
-/// (same agent, same counterpart number, close start times) of conversations without a call key.
-/// </summary>
-internal sealed class ActivityRow : ITableEntity
+internal abstract class DetectionRow : ITableEntity
 {
     public string PartitionKey { get; set; } = "";
     public string RowKey { get; set; } = "";
@@ -134,39 +94,111 @@ internal sealed class ActivityRow : ITableEntity
 
     public DateTimeOffset? StartTime { get; set; }
     public string CallKey { get; set; } = "";
+
+    /// <summary>Every call key of the conversation (<see cref="Enrichment.CallKey.Aliases"/>), space-separated.</summary>
+    public string? CallKeys { get; set; }
     public string? AgentId { get; set; }
     public string? ExternalNumber { get; set; }
     public string? Direction { get; set; }
     public string? Status { get; set; }
     public bool IsBlank { get; set; }
     public string? Source { get; set; }
-
-    // What detection shows and classifies by, so a sweep reads only the window's partitions, no row per conversation.
     public int? DurationSeconds { get; set; }
     public int? MessageCount { get; set; }
+
+    /// <summary>Any audio (own, user, agent or auxiliary).</summary>
     public bool? HasAudio { get; set; }
     public string? TerminationReason { get; set; }
+    public string? FailureReason { get; set; }
     public string? Provider { get; set; }
     public string? CallSid { get; set; }
+    public string? AgentNumber { get; set; }
+    public DateTimeOffset? ReadAt { get; set; }
+    public bool Discovered { get; set; }
 
-    public static ActivityRow From(ConversationFacts facts, DateTimeOffset activityTime) => new()
+    protected static T Create<T>(ConversationFacts facts, string partitionKey, DateTimeOffset? startTime) where T : DetectionRow, new()
     {
-        PartitionKey = ActivityBuckets.For(activityTime),
+        var row = new T { PartitionKey = partitionKey };
+        row.Fill(facts, startTime);
+        return row;
+    }
+
+    private void Fill(ConversationFacts facts, DateTimeOffset? startTime)
+    {
+        RowKey = CorrelationKeys.Conversation(facts.ConversationId);
+        StartTime = startTime;
+        CallKey = facts.CallKey ?? "";
+        CallKeys = CorrelationKeys.JoinCallKeys(facts.CallKeys);
+        AgentId = facts.AgentId;
+        ExternalNumber = facts.CounterpartNumber;
+        Direction = facts.Direction;
+        Status = facts.Status;
+        IsBlank = facts.IsBlank;
+        Source = facts.Source;
+        DurationSeconds = facts.DurationSeconds;
+        MessageCount = facts.MessageCount;
+        HasAudio = facts.AnyAudio;
+        TerminationReason = facts.TerminationReason;
+        FailureReason = facts.FailureReason;
+        Provider = facts.Provider;
+        CallSid = facts.CallSid ?? facts.SipCallId ?? facts.SystemCallSid;
+        AgentNumber = facts.AgentNumber;
+        ReadAt = facts.ReadAt;
+        Discovered = facts.Discovered;
+    }
+}
+
+/// <summary>
+/// <c>calls</c>: PartitionKey = call key (<c>twilio:CA…</c>, <c>sip:…</c>, <c>exotel:…</c>), RowKey = conversation_id.
+/// A conversation with several telephony ids has a row under each of its keys, so all conversations sharing any id
+/// of one call are found by partition queries, whatever their age.
+/// </summary>
+internal sealed class CallRow : DetectionRow
+{
+    public static CallRow From(ConversationFacts facts, string callKey) => Create<CallRow>(facts, callKey, facts.ActivityTime);
+}
+
+/// <summary>
+/// <c>activity</c>: PartitionKey = <see cref="ActivityBuckets"/> hour of the start (or event) time, RowKey =
+/// conversation_id. The time index for the fuzzy match (same agent, same counterpart number, close start times) and
+/// for conversations that have no call key.
+/// </summary>
+internal sealed class ActivityRow : DetectionRow
+{
+    public static ActivityRow From(ConversationFacts facts, DateTimeOffset activityTime) =>
+        Create<ActivityRow>(facts, ActivityBuckets.For(activityTime), activityTime);
+}
+
+/// <summary>
+/// <c>changes</c>: PartitionKey = <see cref="ActivityBuckets"/> hour in which the conversation was recorded, RowKey =
+/// conversation_id. What the sweep starts from: every conversation recorded or changed since its checkpoint, read
+/// one partition per hour since then, so its cost follows the changes, not the history.
+/// </summary>
+internal sealed class ChangeRow : ITableEntity
+{
+    public string PartitionKey { get; set; } = "";
+    public string RowKey { get; set; } = "";
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public DateTimeOffset RecordedAt { get; set; }
+
+    /// <summary>When the sweep finished searching this change's call for siblings; a new change of the conversation clears it.</summary>
+    public DateTimeOffset? SearchedAt { get; set; }
+    public DateTimeOffset? StartTime { get; set; }
+    public string? AgentId { get; set; }
+    public string? CallKeys { get; set; }
+
+    public static ChangeRow From(ConversationFacts facts, DateTimeOffset recordedAt) => new()
+    {
+        PartitionKey = ActivityBuckets.For(recordedAt),
         RowKey = CorrelationKeys.Conversation(facts.ConversationId),
-        StartTime = activityTime,
-        CallKey = facts.CallKey ?? "",
+        RecordedAt = recordedAt,
+        // Discovery found it by searching around its call: its neighbourhood needs no search of its own.
+        SearchedAt = facts.Discovered ? recordedAt : null,
+        StartTime = facts.ActivityTime,
         AgentId = facts.AgentId,
-        ExternalNumber = facts.CounterpartNumber,
-        Direction = facts.Direction,
-        Status = facts.Status,
-        IsBlank = facts.IsBlank,
-        Source = facts.Source,
-        DurationSeconds = facts.DurationSeconds,
-        MessageCount = facts.MessageCount,
-        HasAudio = facts.HasAudio,
-        TerminationReason = facts.TerminationReason,
-        Provider = facts.Provider,
-        CallSid = facts.CallSid ?? facts.SipCallId,
+        CallKeys = CorrelationKeys.JoinCallKeys(facts.CallKeys),
     };
 }
 
@@ -174,4 +206,10 @@ internal static class CorrelationKeys
 {
     /// <summary>Conversation ids are <c>conv_…</c>; sanitized all the same, as they come from outside.</summary>
     public static string Conversation(string conversationId) => Enrichment.CallKey.Sanitize(conversationId);
+
+    // Call keys are sanitized and never hold a space: a space-separated list is unambiguous.
+    public static string JoinCallKeys(IEnumerable<string> keys) => string.Join(' ', keys);
+
+    public static IReadOnlyList<string> SplitCallKeys(string? keys) =>
+        string.IsNullOrEmpty(keys) ? [] : keys.Split(' ', StringSplitOptions.RemoveEmptyEntries);
 }

@@ -4,16 +4,33 @@ namespace ConvoFunctions.Detection;
 internal static class ConversationClassifier
 {
     /// <summary>
-    /// Blank, the record ElevenLabs support asks about: it never got past <c>initiated</c>/<c>failed</c>, has no
-    /// transcript message, no audio and no duration. Any one sign of a conversation having happened makes it real.
+    /// Blank, the record ElevenLabs support asks about: it never got past <c>initiated</c>/<c>failed</c> (or it is an
+    /// initiation failure, which has no status when it is known only from its webhook), has no transcript message, no
+    /// audio of any kind and no duration. Any one sign of a conversation having happened makes it real.
     /// </summary>
-    public static bool IsBlank(string? status, int messageCount, bool? hasAudio, int durationSeconds) =>
-        status is not null
-        && (status.Equals("initiated", StringComparison.OrdinalIgnoreCase) || status.Equals("failed", StringComparison.OrdinalIgnoreCase))
+    public static bool IsBlank(string? status, int messageCount, bool anyAudio, int durationSeconds, string? failureReason) =>
+        (status is null ? failureReason is not null : IsStuck(status) || (status == Unknown && failureReason is not null))
         && messageCount == 0
-        && hasAudio != true
+        && !anyAudio
         && durationSeconds <= 0;
 
     public static bool IsBlank(ObservedConversation conversation) =>
-        IsBlank(conversation.Status, conversation.MessageCount, conversation.HasAudio, conversation.DurationSecs);
+        IsBlank(conversation.Status, conversation.MessageCount, conversation.HasAudio, conversation.DurationSecs, conversation.FailureReason);
+
+    /// <summary>
+    /// Settled: its status is final, or it was read at least <paramref name="settleDelay"/> after it started. Only a
+    /// settled conversation is judged: a few seconds in, a real call is still <c>initiated</c> and looks blank.
+    /// </summary>
+    public static bool IsSettled(string? status, DateTimeOffset start, DateTimeOffset? readAt, TimeSpan settleDelay) =>
+        IsFinal(status) || (readAt is { } at && at - start >= settleDelay);
+
+    /// <summary>Statuses after which a conversation no longer changes.</summary>
+    public static bool IsFinal(string? status) =>
+        status is not null && (status.Equals("done", StringComparison.OrdinalIgnoreCase) || status.Equals("failed", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>What <see cref="ObservedConversation.Status"/> holds when the source had no status.</summary>
+    public const string Unknown = "unknown";
+
+    private static bool IsStuck(string status) =>
+        status.Equals("initiated", StringComparison.OrdinalIgnoreCase) || status.Equals("failed", StringComparison.OrdinalIgnoreCase);
 }

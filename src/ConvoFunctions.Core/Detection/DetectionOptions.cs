@@ -12,17 +12,30 @@ internal sealed class DetectionOptions : IValidatableObject
     [Required]
     public string Schedule { get; set; } = DefaultSchedule;
 
-    /// <summary>How far back a sweep looks for calls.</summary>
+    /// <summary>
+    /// How far back the first sweep (no checkpoint yet) reads recorded conversations, and how long a conversation
+    /// that cannot be judged yet may hold the checkpoint back.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
     public TimeSpan LookBack { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>Calls younger than this are left to the next sweep, so that late webhooks arrive first.</summary>
+    /// <summary>
+    /// A conversation is judged blank or real only when its status is final or it was read at least this long after
+    /// it started; discovery leaves conversations younger than this to the next sweep.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan SettleDelay { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Conversations without a call key group when agent and caller match and starts lie this close.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan FuzzyGap { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// A blank conversation without any phone metadata (an SDK or signed-URL session) that started this close to a
+    /// phone call of the same agent joins that call as a probable sibling.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan ProbableSiblingGap { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Comma-separated verdicts that alert: <c>RealPlusBlank</c>, <c>TwoReal</c>, <c>AllBlank</c>.</summary>
     public string AlertVerdicts { get; set; } = nameof(Verdict.RealPlusBlank);

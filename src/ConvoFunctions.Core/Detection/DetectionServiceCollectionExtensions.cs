@@ -35,8 +35,7 @@ internal static class DetectionServiceCollectionExtensions
         services.TryAddSingleton<AlertLedger>();
         services.TryAddSingleton<AlertFactory>();
         services.TryAddTransient<AlertDispatcher>();
-        services.TryAddSingleton<IWebhookHeartbeat, TableWebhookHeartbeat>();
-        services.TryAddSingleton<IConversationWindow, TableConversationWindow>();
+        services.TryAddSingleton<SweepCheckpoint>();
         services.TryAddTransient<SiblingDiscovery>();
         services.TryAddTransient<WebhookHealthCheck>();
         services.TryAddTransient<DuplicateSweep>();

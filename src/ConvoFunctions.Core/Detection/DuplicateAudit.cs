@@ -41,7 +41,7 @@ internal static class DuplicateAudit
         await Parallel.ForEachAsync(candidates, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, maxConcurrency), CancellationToken = cancellationToken },
             async (id, ct) =>
             {
-                if (await directory.GetConversationAsync(id, ct) is { } detail) details.Add(detail);
+                if (await directory.GetConversationAsync(id, ct) is { } detail) details.Add(ObservedConversation.From(detail));
                 var n = Interlocked.Increment(ref done);
                 if (n % 50 == 0) progress?.Report($"fetched {n}/{candidates.Count} details…");
             });

@@ -1,11 +1,16 @@
 namespace ConvoFunctions.Detection;
 
 /// <summary>
-/// The conversations of one phone call. <see cref="Key"/> is the call key, or for conversations without one a fuzzy key
-/// from agent, a hash of the caller and the first start time (the raw number never becomes a key).
+/// The conversations of one phone call. <see cref="Key"/> is the group's natural key: the smallest call key of its
+/// members, or for a call without any telephony id <c>fuzzy:&lt;agent&gt;:&lt;first conversation id&gt;</c>, which
+/// holds nothing derived from the caller's number. Once alerted, a group keeps its alert's key (see
+/// <see cref="Alerts.AlertLedger.AlertKeysOfAsync"/>), so the natural key only names a group never alerted before.
 /// </summary>
 internal sealed record DuplicateGroup(string Key, bool IsFuzzy, IReadOnlyList<ObservedConversation> Conversations)
 {
+    /// <summary>Members that joined only as probable siblings: no phone metadata, blank, started next to the call.</summary>
+    public IReadOnlySet<string> Probable { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
     public Verdict Verdict => Verdicts.Of(Conversations);
 
     public bool IsDuplicate => Conversations.Count >= 2;
@@ -15,4 +20,10 @@ internal sealed record DuplicateGroup(string Key, bool IsFuzzy, IReadOnlyList<Ob
     /// <summary>The first non-empty value of a field across the group.</summary>
     public string? Any(Func<ObservedConversation, string?> field) =>
         Conversations.Select(field).FirstOrDefault(v => !string.IsNullOrWhiteSpace(v));
+
+    /// <summary>Members that cannot be judged blank or real yet.</summary>
+    public IReadOnlyList<ObservedConversation> Unsettled(TimeSpan settleDelay) =>
+        Conversations.Where(c => !c.IsSettled(settleDelay)).ToList();
+
+    public IEnumerable<string> ConversationIds => Conversations.Select(c => c.ConversationId);
 }

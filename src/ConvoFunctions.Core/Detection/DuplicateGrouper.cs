@@ -1,77 +1,155 @@
-using System.Security.Cryptography;
-using System.Text;
-
 namespace ConvoFunctions.Detection;
 
+/// <summary>How conversations are joined into calls (from <see cref="DetectionOptions"/>).</summary>
+internal sealed record GroupingRules(TimeSpan FuzzyGap, TimeSpan ProbableSiblingGap, TimeSpan SettleDelay)
+{
+    public static GroupingRules From(DetectionOptions options) => new(options.FuzzyGap, options.ProbableSiblingGap, options.SettleDelay);
+}
+
 /// <summary>
-/// Groups conversations by phone call. Same call key: one group. Without a call key: same agent and caller, with each
-/// start within <c>FuzzyGap</c> of the previous one; such a conversation also joins a keyed group of the same agent and
-/// caller whose conversations started within the gap (a blank sibling often lacks the SID its real twin carries).
+/// Groups conversations by phone call:
+/// <list type="number">
+/// <item>Conversations sharing any call key (a <c>call_sid</c>, SIP <c>call_id</c> or <c>system__call_sid</c> of the
+/// same provider) are one call, whichever ids each carries.</item>
+/// <item>A conversation without a call key but with a caller joins the keyed call of the same agent and caller that
+/// started within <c>FuzzyGap</c> (a blank sibling often lacks the SID its real twin carries); otherwise such
+/// conversations of one agent and caller chain into a call while each starts within the gap of the previous one.</item>
+/// <item>A conversation with no phone metadata at all (an SDK or signed-URL session) that is blank, or not yet
+/// settled, and started within <c>ProbableSiblingGap</c> of a phone call of the same agent joins that call as a
+/// probable sibling: it carries no id to join on.</item>
+/// </list>
 /// </summary>
 internal static class DuplicateGrouper
 {
-    public static IReadOnlyList<DuplicateGroup> Group(IEnumerable<ObservedConversation> conversations, TimeSpan fuzzyGap)
-    {
-        // One entry per conversation id; a later, richer copy (with a call key) wins over an earlier one.
-        var unique = new Dictionary<string, ObservedConversation>(StringComparer.Ordinal);
-        foreach (var c in conversations)
-        {
-            if (!unique.TryGetValue(c.ConversationId, out var seen) || (seen.CallKey is null && c.CallKey is not null)) unique[c.ConversationId] = c;
-        }
+    private static readonly DetectionOptions Defaults = new();
 
-        var keyed = unique.Values.Where(c => c.CallKey is not null)
-            .GroupBy(c => c.CallKey!, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+    /// <summary>Grouping with the default probable-sibling gap and settle delay (<c>convo audit</c>, samples).</summary>
+    public static IReadOnlyList<DuplicateGroup> Group(IEnumerable<ObservedConversation> conversations, TimeSpan fuzzyGap) =>
+        Group(conversations, new GroupingRules(fuzzyGap, Defaults.ProbableSiblingGap, Defaults.SettleDelay));
+
+    public static IReadOnlyList<DuplicateGroup> Group(IEnumerable<ObservedConversation> conversations, GroupingRules rules)
+    {
+        var unique = Unique(conversations);
+        var calls = KeyedCalls(unique.Where(c => c.CallKey is not null));
 
         var loose = new List<ObservedConversation>();
-        foreach (var c in unique.Values.Where(c => c.CallKey is null).OrderBy(c => c.StartTime))
+        var sessions = new List<ObservedConversation>();
+        foreach (var c in unique.Where(c => c.CallKey is null).OrderBy(c => c.StartTime))
         {
-            var home = c.Caller is null ? null : keyed
-                .Where(g => g.Value.Any(k => k.AgentId == c.AgentId && SameNumber(k.Caller, c.Caller) && Distance(k.StartTime, c.StartTime) <= fuzzyGap))
-                .OrderBy(g => g.Value.Min(k => Distance(k.StartTime, c.StartTime)))
-                .Select(g => g.Value)
-                .FirstOrDefault();
-            if (home is not null) home.Add(c);
+            if (!c.IsPhoneCall)
+            {
+                sessions.Add(c);
+                continue;
+            }
+            var home = c.Caller is null ? null : Nearest(calls, c, rules.FuzzyGap,
+                k => k.AgentId == c.AgentId && SameNumber(k.Caller, c.Caller));
+            if (home is not null) home.Members.Add(c);
             else loose.Add(c);
         }
 
-        var groups = keyed.Select(g => new DuplicateGroup(g.Key, false, Sort(g.Value))).ToList();
-
         foreach (var byCaller in loose.GroupBy(c => (c.AgentId, Caller: Normalize(c.Caller))))
         {
-            var ordered = byCaller.OrderBy(c => c.StartTime).ThenBy(c => c.ConversationId, StringComparer.Ordinal).ToList();
+            var ordered = Sort(byCaller);
             var current = new List<ObservedConversation>();
             foreach (var c in ordered)
             {
                 // A conversation without a caller number can only stand alone.
-                if (current.Count > 0 && (byCaller.Key.Caller is null || c.StartTime - current[^1].StartTime > fuzzyGap))
+                if (current.Count > 0 && (byCaller.Key.Caller is null || c.StartTime - current[^1].StartTime > rules.FuzzyGap))
                 {
-                    groups.Add(Fuzzy(current));
+                    calls.Add(new Call(current, IsFuzzy: true));
                     current = [];
                 }
                 current.Add(c);
             }
-            if (current.Count > 0) groups.Add(Fuzzy(current));
+            if (current.Count > 0) calls.Add(new Call(current, IsFuzzy: true));
         }
 
+        var alone = new List<ObservedConversation>();
+        foreach (var c in sessions)
+        {
+            var mayBeBlank = !c.IsSettled(rules.SettleDelay) || c.IsBlank;
+            var home = mayBeBlank ? Nearest(calls, c, rules.ProbableSiblingGap, k => k.AgentId == c.AgentId && k.IsPhoneCall) : null;
+            if (home is null)
+            {
+                alone.Add(c);
+                continue;
+            }
+            home.Members.Add(c);
+            home.Probable.Add(c.ConversationId);
+        }
+
+        var groups = calls.Select(ToGroup)
+            .Concat(alone.Select(c => ToGroup(new Call([c], IsFuzzy: true))));
         return groups.OrderBy(g => g.First.StartTime).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
     }
 
-    /// <summary>A key for a keyless group that stays valid as a Table PartitionKey and holds no phone number.</summary>
-    public static string FuzzyKey(string agentId, string? caller, DateTimeOffset firstStart)
+    /// <summary>One entry per conversation id; a copy with a call key, then the one read last, wins.</summary>
+    private static List<ObservedConversation> Unique(IEnumerable<ObservedConversation> conversations)
     {
-        var callerHash = caller is null ? "none"
-            : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Normalize(caller)!)))[..16];
-        return $"fuzzy:{Safe(agentId)}:{callerHash}:{firstStart.ToUnixTimeSeconds()}";
+        var unique = new Dictionary<string, ObservedConversation>(StringComparer.Ordinal);
+        foreach (var c in conversations)
+        {
+            if (!unique.TryGetValue(c.ConversationId, out var seen)
+                || (seen.CallKey is null && c.CallKey is not null)
+                || ((seen.CallKey is null) == (c.CallKey is null) && (c.ReadAt ?? DateTimeOffset.MinValue) > (seen.ReadAt ?? DateTimeOffset.MinValue)))
+            {
+                unique[c.ConversationId] = c;
+            }
+        }
+        return unique.Values.OrderBy(c => c.ConversationId, StringComparer.Ordinal).ToList();
     }
 
-    private static DuplicateGroup Fuzzy(List<ObservedConversation> members)
+    /// <summary>Connected components of "shares a call key" (union-find over the keys).</summary>
+    private static List<Call> KeyedCalls(IEnumerable<ObservedConversation> keyed)
     {
-        var sorted = Sort(members);
-        return new DuplicateGroup(FuzzyKey(sorted[0].AgentId, sorted[0].Caller, sorted[0].StartTime), true, sorted);
+        var parent = new Dictionary<string, string>(StringComparer.Ordinal);
+        string Find(string k)
+        {
+            while (parent[k] != k) k = parent[k] = parent[parent[k]];
+            return k;
+        }
+        var members = keyed.ToList();
+        foreach (var c in members)
+        {
+            string? first = null;
+            foreach (var key in c.CallKeys)
+            {
+                parent.TryAdd(key, key);
+                if (first is null) first = key;
+                else
+                {
+                    var (a, b) = (Find(first), Find(key));
+                    if (a != b) parent[string.CompareOrdinal(a, b) < 0 ? b : a] = string.CompareOrdinal(a, b) < 0 ? a : b;
+                }
+            }
+        }
+        return members.GroupBy(c => Find(c.CallKey!), StringComparer.Ordinal)
+            .Select(g => new Call(g.ToList(), IsFuzzy: false))
+            .ToList();
     }
 
-    private static List<ObservedConversation> Sort(List<ObservedConversation> members) =>
+    private static Call? Nearest(List<Call> calls, ObservedConversation c, TimeSpan gap, Func<ObservedConversation, bool> candidate) =>
+        calls.Select(call => (call, distance: call.Members.Where(candidate).Select(k => Distance(k.StartTime, c.StartTime)).DefaultIfEmpty(TimeSpan.MaxValue).Min()))
+            .Where(x => x.distance <= gap)
+            .OrderBy(x => x.distance)
+            .ThenBy(x => x.call.Members.Min(m => m.ConversationId), StringComparer.Ordinal)
+            .Select(x => x.call)
+            .FirstOrDefault();
+
+    private static DuplicateGroup ToGroup(Call call)
+    {
+        var sorted = Sort(call.Members);
+        var key = call.IsFuzzy
+            ? FuzzyKey(sorted[0].AgentId, sorted[0].ConversationId)
+            : call.Members.Where(m => m.CallKey is not null).Select(m => m.CallKey!).Min(StringComparer.Ordinal)!;
+        return new DuplicateGroup(key, call.IsFuzzy, sorted) { Probable = call.Probable };
+    }
+
+    /// <summary>A key for a group without telephony ids that stays valid as a Table PartitionKey and holds no phone number.</summary>
+    public static string FuzzyKey(string agentId, string firstConversationId) =>
+        Enrichment.CallKey.Sanitize($"fuzzy:{agentId}:{firstConversationId}");
+
+    private static List<ObservedConversation> Sort(IEnumerable<ObservedConversation> members) =>
         members.OrderBy(c => c.StartTime).ThenBy(c => c.ConversationId, StringComparer.Ordinal).ToList();
 
     private static TimeSpan Distance(DateTimeOffset a, DateTimeOffset b) => (a - b).Duration();
@@ -85,7 +163,8 @@ internal static class DuplicateGrouper
         return digits.Length == 0 ? null : digits;
     }
 
-    // Table keys may not hold '/', '\', '#', '?' or control characters.
-    private static string Safe(string value) =>
-        new(value.Select(ch => ch is '/' or '\\' or '#' or '?' || char.IsControl(ch) ? '_' : ch).ToArray());
+    private sealed record Call(List<ObservedConversation> Members, bool IsFuzzy)
+    {
+        public HashSet<string> Probable { get; } = new(StringComparer.Ordinal);
+    }
 }

@@ -1,101 +1,221 @@
 using ConvoFunctions.Alerts;
+using ConvoFunctions.Correlation;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace ConvoFunctions.Detection;
 
 /// <summary>What one sweep did.</summary>
+/// <param name="RowsRead">Table rows the sweep read for its changes and their neighbourhoods (not the alert ledger).</param>
 internal sealed record SweepResult(
     DateTimeOffset From,
     DateTimeOffset To,
+    int Changes,
     int Observed,
+    int RowsRead,
     DiscoveryResult Discovery,
     IReadOnlyList<DuplicateGroup> Duplicates,
+    IReadOnlyList<DuplicateGroup> Pending,
     IReadOnlyList<AlertOutcome> Alerts,
-    IReadOnlyList<WebhookProblem> WebhookProblems);
+    IReadOnlyList<WebhookProblem> WebhookProblems,
+    int Failures);
 
 /// <summary>
-/// One detection pass: read the conversations that started in [now − LookBack, now − SettleDelay], discover siblings
-/// that never sent a webhook, group by call, and alert the groups whose verdict is configured to alert. Then retry
-/// unfinished alerts and check the webhook's health. Its cost follows the window, not the size of the tables.
+/// One detection pass, driven by what changed: every conversation recorded or changed since the checkpoint, with all
+/// other conversations of its call and those that started near it, whatever their age. It discovers siblings that
+/// never sent a webhook, refetches conversations read too early to judge, groups by call and alerts each group whose
+/// verdict is configured to alert, once per call. Then it retries unfinished alerts and checks the webhook's health.
+/// Each stage and each group is isolated: an unexpected error is logged with the conversation ids and the rest goes on.
+/// The checkpoint moves only at the end, and never past a change that could not be judged yet.
 /// </summary>
 internal sealed partial class DuplicateSweep(
-    IConversationWindow window,
+    CorrelationRepository repository,
+    SweepCheckpoint checkpoint,
     SiblingDiscovery discovery,
     AlertDispatcher dispatcher,
+    AlertLedger ledger,
     AlertFactory factory,
     WebhookHealthCheck health,
     IOptions<DetectionOptions> options,
     TimeProvider time,
     ILogger<DuplicateSweep> logger)
 {
+    /// <summary>
+    /// Changes are re-read this far before the checkpoint: a change is stamped by the enriching instance's clock just
+    /// before it is written, so one stamped a little before a sweep may become visible only after it.
+    /// </summary>
+    public static readonly TimeSpan Overlap = TimeSpan.FromMinutes(2);
+
     public async Task<SweepResult> RunAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
+        var rules = GroupingRules.From(settings);
         var now = time.GetUtcNow();
-        var (from, to) = (now - settings.LookBack, now - settings.SettleDelay);
+        var oldest = now - settings.LookBack;
+        var through = await checkpoint.ReadAsync(cancellationToken) ?? oldest;
+        var from = through - Overlap;
+        var failures = 0;
 
-        var observed = await window.ReadAsync(from, to, cancellationToken);
-        var found = DiscoveryResult.None;
-        try
+        // A conversation recorded again in another hour has a change row in each bucket: its latest stands for it.
+        var changes = (await repository.GetChangesAsync(from, now, cancellationToken))
+            .GroupBy(c => c.RowKey, StringComparer.Ordinal)
+            .Select(g => g.MaxBy(c => c.RecordedAt)!)
+            .ToList();
+        var changedIds = changes.Select(c => c.RowKey).ToHashSet(StringComparer.Ordinal);
+        var neighbourhood = new ConversationNeighbourhood(repository);
+        var gap = settings.FuzzyGap > settings.ProbableSiblingGap ? settings.FuzzyGap : settings.ProbableSiblingGap;
+        var observed = new List<ObservedConversation>();
+        var holdBack = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var change in changes)
         {
-            found = await discovery.DiscoverAsync(observed, cancellationToken);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or Polly.ExecutionRejectedException && !cancellationToken.IsCancellationRequested)
-        {
-            // The API being down (an error, or the resilience pipeline's open circuit or timeout) must not stop alerts
-            // on what we already know.
-            LogDiscoveryFailed(ex.GetType().Name, ex.Message);
-        }
-
-        var groups = DuplicateGrouper.Group(observed.Concat(found.Found), settings.FuzzyGap);
-        var duplicates = groups.Where(g => g.IsDuplicate).ToList();
-        var alerting = settings.AlertingVerdicts;
-        var outcomes = new List<AlertOutcome>();
-
-        foreach (var group in duplicates)
-        {
-            if (!alerting.Contains(group.Verdict))
+            try
             {
-                LogNotAlerting(group.Key, group.Conversations.Count, group.Verdict.Describe());
-                continue;
+                observed.AddRange(await neighbourhood.AroundAsync(change, gap, cancellationToken));
             }
-            var previous = await dispatcher.HasEarlierGenerationAsync(group.Key, AlertFactory.Generation(group), cancellationToken);
-            var outcome = await dispatcher.RaiseAsync(factory.ForDuplicate(group, previous, now), suppressIfHigherExists: true, cancellationToken);
-            if (outcome is not null) outcomes.Add(outcome);
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                failures++;
+                holdBack.Add(change.RowKey);
+                LogStageFailed("read", change.RowKey, ex.GetType().Name, ex.Message);
+            }
         }
 
-        // Alerts whose channels failed or whose sweep crashed, including groups that have left the window.
-        // The health check runs first so that its own new alerts count as handled in this sweep.
-        IReadOnlyList<WebhookProblem> problems = [];
-        try
+        // Conversations read too early to judge, old enough now: read them again.
+        var unsettled = Latest(observed).Where(c => !c.IsSettled(settings.SettleDelay) && now - c.StartTime >= settings.SettleDelay).ToList();
+        if (unsettled.Count > 0) observed.AddRange(await Isolated("refresh", unsettled, () => discovery.RefreshAsync(unsettled, cancellationToken), []));
+
+        // Discovery around the changes not searched yet (a re-read change that was searched keeps its budget for the rest).
+        var unsearched = changes.Where(c => c.SearchedAt is null).ToDictionary(c => c.RowKey, StringComparer.Ordinal);
+        var toSearch = Latest(observed).Where(c => unsearched.ContainsKey(c.ConversationId) && c.IsPhoneCall).ToList();
+        // If discovery fails (the API down), every call it was to search waits for the next sweep.
+        var found = await Isolated("discovery", toSearch,
+            () => discovery.DiscoverAsync(toSearch, observed.Select(c => c.ConversationId).ToHashSet(StringComparer.Ordinal), cancellationToken),
+            DiscoveryResult.None with { Unfinished = toSearch.Select(c => c.ConversationId).ToHashSet(StringComparer.Ordinal) });
+        observed.AddRange(found.Found);
+        if (found.Queries > 0 || found.Found.Count > 0)
         {
-            problems = await health.CheckAsync(cancellationToken);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or Polly.ExecutionRejectedException && !cancellationToken.IsCancellationRequested)
-        {
-            LogHealthFailed(ex.GetType().Name, ex.Message);
+            var searched = toSearch.Where(c => !found.Unfinished.Contains(c.ConversationId)).Select(c => unsearched[c.ConversationId]).ToList();
+            await Isolated("discovery bookkeeping", [], async () => { await repository.MarkSearchedAsync(searched, now, cancellationToken); return true; }, false);
         }
 
+        var relevant = changedIds.Concat(found.Found.Select(c => c.ConversationId)).ToHashSet(StringComparer.Ordinal);
+        var groups = await Isolated("grouping", [], () => Task.FromResult<List<DuplicateGroup>?>(DuplicateGrouper.Group(observed, rules)
+            .Where(g => g.IsDuplicate && g.ConversationIds.Any(relevant.Contains))
+            .ToList()), null);
+        if (groups is null)
+        {
+            // Nothing could be judged: every change waits for the next sweep, the retries and the health check still run.
+            holdBack.UnionWith(changedIds);
+            groups = [];
+        }
+
+        var outcomes = new List<AlertOutcome>();
+        var pending = new List<DuplicateGroup>();
+        holdBack.UnionWith(found.Unfinished);
+        foreach (var group in groups)
+        {
+            try
+            {
+                if (group.Unsettled(settings.SettleDelay) is { Count: > 0 } young)
+                {
+                    // Judged only once settled: a conversation a few seconds old is still "initiated" and looks blank.
+                    pending.Add(group);
+                    holdBack.UnionWith(group.ConversationIds);
+                    LogPending(group.Key, string.Join(", ", young.Select(c => c.ConversationId)));
+                    continue;
+                }
+                if (!settings.AlertingVerdicts.Contains(group.Verdict))
+                {
+                    LogNotAlerting(group.Key, group.Conversations.Count, group.Verdict.Describe());
+                    continue;
+                }
+                if (await AlertAsync(group, now, cancellationToken) is { } outcome) outcomes.Add(outcome);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                failures++;
+                holdBack.UnionWith(group.ConversationIds);
+                LogStageFailed("alert", string.Join(", ", group.ConversationIds), ex.GetType().Name, ex.Message);
+            }
+        }
+
+        // The health check runs before the retries so that its own new alerts count as handled in this sweep.
+        var problems = await Isolated("webhook health", [], () => health.CheckAsync(cancellationToken), (IReadOnlyList<WebhookProblem>)[]);
         var handled = outcomes.Select(o => (o.Key, o.Generation)).Concat(health.Handled).ToHashSet();
-        foreach (var resumed in await dispatcher.ResumeOpenAsync(handled, cancellationToken))
+        foreach (var resumed in await Isolated("alert retries", [], () => dispatcher.ResumeOpenAsync(handled, cancellationToken), (IReadOnlyList<AlertOutcome>)[]))
         {
             if (resumed.Sent.Count > 0 || resumed.Failed.Count > 0) outcomes.Add(resumed);
         }
 
-        LogSwept(from, to, observed.Count, found.Found.Count, found.Queries, duplicates.Count, outcomes.Count(o => o.Created), problems.Count);
-        return new SweepResult(from, to, observed.Count, found, duplicates, outcomes, problems);
+        await checkpoint.SaveAsync(NextCheckpoint(now, oldest, changes, holdBack), cancellationToken);
+
+        var duplicates = groups.Except(pending).ToList();
+        var rowsRead = changes.Count + neighbourhood.RowsRead;
+        LogSwept(from, now, changes.Count, changedIds.Count, rowsRead, found.Found.Count, found.Queries, duplicates.Count, pending.Count,
+            outcomes.Count(o => o.Created), problems.Count, failures);
+        return new SweepResult(from, now, changes.Count, Latest(observed).Count, rowsRead, found, duplicates, pending, outcomes, problems, failures);
+
+        async Task<T> Isolated<T>(string stage, IEnumerable<ObservedConversation> about, Func<Task<T>> run, T fallback)
+        {
+            try
+            {
+                return await run();
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                failures++;
+                LogStageFailed(stage, string.Join(", ", about.Select(c => c.ConversationId)), ex.GetType().Name, ex.Message);
+                return fallback;
+            }
+        }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Sweep {window_from:o}–{window_to:o}: {observed} conversations, {discovered} discovered with {queries} list queries, {duplicates} duplicate groups, {alerts_created} new alerts, {webhook_problems} webhook problems")]
-    private partial void LogSwept(DateTimeOffset window_from, DateTimeOffset window_to, int observed, int discovered, int queries, int duplicates, int alerts_created, int webhook_problems);
+    /// <summary>Raises the call's alert, or its follow-up, under the identity the call already has.</summary>
+    private async Task<AlertOutcome?> AlertAsync(DuplicateGroup group, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        // A call keeps the key of its first alert, however its members were found or keyed since.
+        var key = (await ledger.AlertKeysOfAsync(group.ConversationIds, cancellationToken)).FirstOrDefault() ?? group.Key;
+        var previous = await dispatcher.EarlierGenerationAsync(key, AlertFactory.Generation(group), cancellationToken);
+        var outcome = await dispatcher.RaiseAsync(factory.ForDuplicate(group, key, previous, now), suppressIfHigherExists: true, cancellationToken);
+        await ledger.RecordMembersAsync(key, group.ConversationIds, cancellationToken);
+        return outcome;
+    }
+
+    /// <summary>
+    /// Up to now, unless a change could not be finished (not settled, discovery not done, an error): then up to just
+    /// before the earliest of those, so the next sweep reads it again; but never further back than <c>LookBack</c>.
+    /// </summary>
+    private DateTimeOffset NextCheckpoint(DateTimeOffset now, DateTimeOffset oldest, IReadOnlyList<ChangeRow> changes, IReadOnlySet<string> holdBack)
+    {
+        var held = changes.Where(c => holdBack.Contains(c.RowKey)).Select(c => (DateTimeOffset?)c.RecordedAt).Min();
+        if (held is not { } at) return now;
+        if (at < oldest)
+        {
+            LogGaveUpHolding(at, oldest);
+            return oldest;
+        }
+        return at;
+    }
+
+    /// <summary>One entry per conversation, the last read winning.</summary>
+    private static List<ObservedConversation> Latest(IEnumerable<ObservedConversation> conversations) =>
+        conversations.GroupBy(c => c.ConversationId, StringComparer.Ordinal)
+            .Select(g => g.OrderBy(c => c.ReadAt ?? DateTimeOffset.MinValue).Last())
+            .ToList();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sweep of changes {changes_from:o}–{changes_to:o}: {changes} changes ({conversations_changed} conversations), {rows_read} rows read, {discovered} discovered with {queries} list queries, {duplicates} duplicate groups, {pending} waiting to settle, {alerts_created} new alerts, {webhook_problems} webhook problems, {failures} isolated failures")]
+    private partial void LogSwept(DateTimeOffset changes_from, DateTimeOffset changes_to, int changes, int conversations_changed, int rows_read, int discovered, int queries,
+        int duplicates, int pending, int alerts_created, int webhook_problems, int failures);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Group {group_key} has {count} conversations ({verdict}); this verdict does not alert")]
     private partial void LogNotAlerting(string group_key, int count, string verdict);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Sibling discovery failed ({error_type}: {error}); grouping what is known")]
-    private partial void LogDiscoveryFailed(string error_type, string error);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Group {group_key} waits to be judged: {conversation_ids} not settled yet")]
+    private partial void LogPending(string group_key, string conversation_ids);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook health check failed ({error_type}: {error})")]
-    private partial void LogHealthFailed(string error_type, string error);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Sweep stage {stage} failed for conversations [{conversation_ids}] ({error_type}: {error}); the rest of the sweep goes on")]
+    private partial void LogStageFailed(string stage, string conversation_ids, string error_type, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A change recorded at {recorded_at:o} still cannot be judged; the checkpoint no longer waits for it beyond {oldest:o}")]
+    private partial void LogGaveUpHolding(DateTimeOffset recorded_at, DateTimeOffset oldest);
 }

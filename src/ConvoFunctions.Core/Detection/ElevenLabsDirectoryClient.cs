@@ -11,7 +11,8 @@ namespace ConvoFunctions.Detection;
 internal sealed class ElevenLabsDirectoryClient(
     ElevenLabsClient client,
     ElevenLabsConcurrencyGate gate,
-    IOptions<ElevenLabsOptions> options) : IConversationDirectory
+    IOptions<ElevenLabsOptions> options,
+    TimeProvider time) : IConversationDirectory
 {
     public const int MaxPageSize = 100;
 
@@ -26,7 +27,7 @@ internal sealed class ElevenLabsDirectoryClient(
             .Select(c => new ConversationSummary(
                 c.ConversationId!,
                 c.AgentId,
-                c.StartTimeUnixSecs is { } s ? DateTimeOffset.FromUnixTimeSeconds(s) : DateTimeOffset.MinValue,
+                UnixTime.Read(c.StartTimeUnixSecs) ?? DateTimeOffset.MinValue,
                 (int)Math.Round(c.CallDurationSecs ?? 0),
                 c.MessageCount ?? 0,
                 c.Status,
@@ -35,10 +36,11 @@ internal sealed class ElevenLabsDirectoryClient(
         return new ConversationPage(items, list.HasMore ?? false, list.NextCursor);
     }
 
-    public async Task<ObservedConversation?> GetConversationAsync(string conversationId, CancellationToken cancellationToken)
+    public async Task<Enrichment.ConversationFacts?> GetConversationAsync(string conversationId, CancellationToken cancellationToken)
     {
         var conversation = await gate.RunAsync(ct => client.GetConversationAsync(conversationId, ct), cancellationToken);
-        return conversation is null ? null : ObservedConversation.FromApi(conversation, conversationId);
+        return conversation is null ? null
+            : Enrichment.ConversationFacts.FromConversation(conversation, conversationId, Enrichment.FactSources.Api, eventTime: null, time.GetUtcNow());
     }
 
     public async Task<IReadOnlyList<WorkspaceWebhook>> ListWebhooksAsync(CancellationToken cancellationToken)
@@ -53,7 +55,7 @@ internal sealed class ElevenLabsDirectoryClient(
             result.Add(new WorkspaceWebhook(
                 id, webhook.Name, webhook.WebhookUrl, webhook.IsDisabled ?? false, webhook.IsAutoDisabled ?? false,
                 webhook.MostRecentFailureErrorCode,
-                webhook.MostRecentFailureTimestamp is { } ts ? DateTimeOffset.FromUnixTimeSeconds(ts) : null));
+                UnixTime.Read(webhook.MostRecentFailureTimestamp)));
         }
         return result;
     }
@@ -67,6 +69,6 @@ internal sealed class ElevenLabsDirectoryClient(
         [System.Text.Json.Serialization.JsonPropertyName("is_disabled")] public bool? IsDisabled { get; init; }
         [System.Text.Json.Serialization.JsonPropertyName("is_auto_disabled")] public bool? IsAutoDisabled { get; init; }
         [System.Text.Json.Serialization.JsonPropertyName("most_recent_failure_error_code")] public int? MostRecentFailureErrorCode { get; init; }
-        [System.Text.Json.Serialization.JsonPropertyName("most_recent_failure_timestamp")] public long? MostRecentFailureTimestamp { get; init; }
+        [System.Text.Json.Serialization.JsonPropertyName("most_recent_failure_timestamp")] public double? MostRecentFailureTimestamp { get; init; }
     }
 }

@@ -9,8 +9,8 @@ internal interface IConversationDirectory
     /// <summary>One page of <c>GET /v1/convai/conversations</c>; pass the previous page's <c>NextCursor</c> to continue.</summary>
     Task<ConversationPage> ListConversationsAsync(ConversationQuery query, string? cursor, CancellationToken cancellationToken);
 
-    /// <summary><c>GET /v1/convai/conversations/{id}</c>, or null when it does not exist.</summary>
-    Task<ObservedConversation?> GetConversationAsync(string conversationId, CancellationToken cancellationToken);
+    /// <summary><c>GET /v1/convai/conversations/{id}</c> read as enrichment reads it, or null when it does not exist.</summary>
+    Task<Enrichment.ConversationFacts?> GetConversationAsync(string conversationId, CancellationToken cancellationToken);
 
     /// <summary><c>GET /v1/workspace/webhooks</c>.</summary>
     Task<IReadOnlyList<WorkspaceWebhook>> ListWebhooksAsync(CancellationToken cancellationToken);

@@ -5,8 +5,8 @@ using ConvoFunctions.Enrichment;
 namespace ConvoFunctions.Detection;
 
 /// <summary>
-/// One conversation as detection sees it: the facts the grouping, the classification and the alerts need, whether it
-/// came from our tables (<see cref="IConversationWindow"/>) or from the ElevenLabs API (<see cref="IConversationDirectory"/>).
+/// One conversation as detection sees it: the facts the grouping, the judgement and the alerts need, whether it came
+/// from our tables (<see cref="DetectionRow"/>) or from the ElevenLabs API (<see cref="IConversationDirectory"/>).
 /// </summary>
 internal sealed record ObservedConversation(
     string ConversationId,
@@ -21,14 +21,36 @@ internal sealed record ObservedConversation(
     string Status,
     bool HasAudio,
     int MessageCount,
-    string? TerminationReason)
+    string? TerminationReason,
+    string? FailureReason = null,
+    DateTimeOffset? ReadAt = null,
+    bool Discovered = false,
+    string? Source = null)
 {
+    /// <summary>Keys of the conversation's other telephony ids (a SIP <c>call_id</c>, a differing <c>system__call_sid</c>).</summary>
+    public IReadOnlyList<string> OtherCallKeys { get; init; } = [];
+
+    /// <summary>Every call key (telephony id) of the conversation, <see cref="CallKey"/> first.</summary>
+    public IEnumerable<string> CallKeys => CallKey is null ? [] : OtherCallKeys.Prepend(CallKey).Distinct(StringComparer.Ordinal);
+
     /// <summary>Computed from the fields by <see cref="ConversationClassifier"/>; never stored.</summary>
     public bool IsBlank => ConversationClassifier.IsBlank(this);
 
+    /// <summary>A phone call: it has a provider, a telephony id or a caller number. An SDK, web or widget session has none.</summary>
+    public bool IsPhoneCall => Provider is not null || CallKey is not null || Caller is not null;
+
+    /// <summary>Whether it may be judged blank or real yet (see <see cref="ConversationClassifier.IsSettled"/>).</summary>
+    /// <remarks>
+    /// Facts from a post-call webhook or an initiation failure describe an attempt that is over, and a conversation
+    /// the API does not know will not change: settled whatever they say.
+    /// </remarks>
+    public bool IsSettled(TimeSpan settleDelay) =>
+        FailureReason is not null || Source is FactSources.Webhook or FactSources.InitiationFailure or FactSources.NotFound
+        || ConversationClassifier.IsSettled(Status, StartTime, ReadAt, settleDelay);
+
     /// <summary>A conversation from the API, read with the same rules (call key, counterpart) as enrichment.</summary>
-    public static ObservedConversation FromApi(ConversationDto conversation, string conversationId) =>
-        From(ConversationFacts.FromConversation(conversation, conversationId, FactSources.Api, eventTime: null));
+    public static ObservedConversation FromApi(ConversationDto conversation, string conversationId, DateTimeOffset readAt) =>
+        From(ConversationFacts.FromConversation(conversation, conversationId, FactSources.Api, eventTime: null, readAt));
 
     public static ObservedConversation From(ConversationFacts facts) => new(
         facts.ConversationId,
@@ -36,17 +58,24 @@ internal sealed record ObservedConversation(
         facts.CallKey,
         facts.Provider,
         facts.Direction,
-        facts.CallSid ?? facts.SipCallId,
+        facts.CallSid ?? facts.SipCallId ?? facts.SystemCallSid,
         facts.CounterpartNumber,
         facts.ActivityTime ?? DateTimeOffset.MinValue,
         facts.DurationSeconds ?? 0,
-        facts.Status ?? "unknown",
-        facts.HasAudio == true,
+        facts.Status ?? ConversationClassifier.Unknown,
+        facts.AnyAudio,
         facts.MessageCount ?? 0,
-        facts.TerminationReason);
+        facts.TerminationReason,
+        facts.FailureReason,
+        facts.ReadAt,
+        facts.Discovered,
+        facts.Source)
+    {
+        OtherCallKeys = facts.CallKeys.Skip(1).ToList(),
+    };
 
-    /// <summary>A conversation from the <c>activity</c> table.</summary>
-    public static ObservedConversation From(ActivityRow row) => new(
+    /// <summary>A conversation from the <c>calls</c> or <c>activity</c> table.</summary>
+    public static ObservedConversation From(DetectionRow row) => new(
         row.RowKey,
         row.AgentId ?? "",
         string.IsNullOrEmpty(row.CallKey) ? null : row.CallKey,
@@ -56,8 +85,15 @@ internal sealed record ObservedConversation(
         row.ExternalNumber,
         row.StartTime ?? DateTimeOffset.MinValue,
         row.DurationSeconds ?? 0,
-        row.Status ?? "unknown",
+        row.Status ?? ConversationClassifier.Unknown,
         row.HasAudio == true,
         row.MessageCount ?? 0,
-        row.TerminationReason);
+        row.TerminationReason,
+        row.FailureReason,
+        row.ReadAt,
+        row.Discovered,
+        row.Source)
+    {
+        OtherCallKeys = CorrelationKeys.SplitCallKeys(row.CallKeys).Where(k => k != row.CallKey).ToList(),
+    };
 }

@@ -1,85 +1,143 @@
+using ConvoFunctions.Correlation;
+using ConvoFunctions.Enrichment;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace ConvoFunctions.Detection;
 
-/// <summary>What one discovery pass did.</summary>
-internal sealed record DiscoveryResult(IReadOnlyList<ObservedConversation> Found, int Queries, int Details, bool Truncated)
+/// <summary>What one discovery pass did. <see cref="Unfinished"/>: calls whose neighbourhood is not fully searched yet.</summary>
+internal sealed record DiscoveryResult(IReadOnlyList<ObservedConversation> Found, int Queries, int Details, bool Truncated, IReadOnlySet<string> Unfinished)
 {
-    public static DiscoveryResult None { get; } = new([], 0, 0, false);
+    public static DiscoveryResult None { get; } = new([], 0, 0, false, new HashSet<string>());
 }
 
 /// <summary>
-/// Finds conversations of known calls that never reached us: a blank sibling may send no webhook at all. For every call
-/// it asks the list endpoint for the agent's conversations that started within <c>FuzzyGap</c> of it; overlapping
-/// ranges of one agent merge into one query. Unseen ids are fetched from the detail endpoint (which has the call SID).
-/// Queries and detail fetches are bounded per sweep; the oldest calls go first because they have the fewest sweeps left.
+/// Finds conversations of known calls that never reached us: a blank sibling may send no webhook at all. Around the
+/// start of each phone call it is given, it asks the list endpoint for the agent's conversations (overlapping ranges
+/// of one agent merged into one query) and fetches the unseen ones from the detail endpoint, whatever their
+/// initiation source (the blank sibling may be an SDK session without phone metadata). Each one found is recorded
+/// like a webhook-fed conversation, marked as discovered, so it is fetched once. The settle zone (conversations
+/// younger than <c>SettleDelay</c>) is left for a later pass, and queries and fetches are bounded per pass, oldest
+/// calls first; the calls not fully searched are reported so that the sweep comes back to them.
 /// </summary>
-internal sealed partial class SiblingDiscovery(IConversationDirectory directory, IOptions<DetectionOptions> options, ILogger<SiblingDiscovery> logger)
+internal sealed partial class SiblingDiscovery(
+    IConversationDirectory directory,
+    CorrelationRepository repository,
+    IOptions<DetectionOptions> options,
+    TimeProvider time,
+    ILogger<SiblingDiscovery> logger)
 {
-    public async Task<DiscoveryResult> DiscoverAsync(IReadOnlyCollection<ObservedConversation> known, CancellationToken cancellationToken)
+    public async Task<DiscoveryResult> DiscoverAsync(
+        IReadOnlyCollection<ObservedConversation> calls, IReadOnlySet<string> known, CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        if (!settings.DiscoveryEnabled || known.Count == 0) return DiscoveryResult.None;
+        var phoneCalls = calls.Where(c => c.IsPhoneCall).ToList();
+        if (!settings.DiscoveryEnabled || phoneCalls.Count == 0) return DiscoveryResult.None;
         if (!directory.IsConfigured)
         {
             LogNotConfigured();
             return DiscoveryResult.None;
         }
 
-        var seen = new HashSet<string>(known.Select(c => c.ConversationId), StringComparer.Ordinal);
-        var ranges = MergedRanges(known, settings.FuzzyGap);
+        var settledBefore = time.GetUtcNow() - settings.SettleDelay;
+        var seen = new HashSet<string>(known, StringComparer.Ordinal);
         var found = new List<ObservedConversation>();
+        var unfinished = new HashSet<string>(StringComparer.Ordinal);
         int queries = 0, details = 0;
-        var truncated = false;
+        var ranges = MergedRanges(phoneCalls, settings.FuzzyGap);
 
-        foreach (var (agentId, from, to) in ranges)
+        for (var r = 0; r < ranges.Count; r++)
         {
+            var range = ranges[r];
+            var to = range.To > settledBefore ? settledBefore : range.To;
+            if (range.To > settledBefore) unfinished.UnionWith(range.Calls);
+            if (to < range.From) continue;
+
             string? cursor = null;
             do
             {
-                if (queries >= settings.DiscoveryMaxQueries) { truncated = true; break; }
+                if (queries >= settings.DiscoveryMaxQueries || details >= settings.DiscoveryMaxDetails)
+                {
+                    var left = ranges.Skip(r).ToList();
+                    foreach (var rest in left) unfinished.UnionWith(rest.Calls);
+                    LogBudgetSpent(queries, details, left.Count, left.Sum(x => x.Calls.Count), left[0].From);
+                    return new DiscoveryResult(found, queries, details, true, unfinished);
+                }
                 queries++;
-                var page = await directory.ListConversationsAsync(new ConversationQuery(agentId, from, to), cursor, cancellationToken);
+                var page = await directory.ListConversationsAsync(new ConversationQuery(range.AgentId, range.From, to), cursor, cancellationToken);
                 foreach (var item in page.Conversations)
                 {
-                    if (!seen.Add(item.ConversationId)) continue;
-                    if (details >= settings.DiscoveryMaxDetails) { truncated = true; continue; }
+                    if (item.StartTime > settledBefore || !seen.Add(item.ConversationId)) continue;
                     details++;
-                    var detail = await directory.GetConversationAsync(item.ConversationId, cancellationToken);
-                    if (detail is not null) found.Add(detail);
+                    try
+                    {
+                        if (await directory.GetConversationAsync(item.ConversationId, cancellationToken) is not { } facts) continue;
+                        var discovered = facts with { Discovered = true };
+                        await repository.UpsertAsync(discovered, cancellationToken);
+                        found.Add(ObservedConversation.From(discovered));
+                    }
+                    catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        // One odd answer must not cost the other calls their discovery; this range is searched again.
+                        LogDetailFailed(item.ConversationId, ex.GetType().Name, ex.Message);
+                        seen.Remove(item.ConversationId);
+                        unfinished.UnionWith(range.Calls);
+                    }
                 }
                 cursor = page.HasMore && !string.IsNullOrEmpty(page.NextCursor) && page.NextCursor != cursor ? page.NextCursor : null;
             }
             while (cursor is not null);
-            if (truncated && queries >= settings.DiscoveryMaxQueries) break;
         }
+        return new DiscoveryResult(found, queries, details, false, unfinished);
+    }
 
-        if (truncated) LogTruncated(ranges.Count, queries, details);
-        return new DiscoveryResult(found, queries, details, truncated);
+    /// <summary>Refetches conversations read too early to judge; each answer is recorded (and so becomes a change).</summary>
+    public async Task<IReadOnlyList<ObservedConversation>> RefreshAsync(IEnumerable<ObservedConversation> unsettled, CancellationToken cancellationToken)
+    {
+        if (!directory.IsConfigured) return [];
+        var refreshed = new List<ObservedConversation>();
+        foreach (var c in unsettled)
+        {
+            try
+            {
+                if (await directory.GetConversationAsync(c.ConversationId, cancellationToken) is not { } facts) continue;
+                var again = facts with { Discovered = c.Discovered };
+                await repository.UpsertAsync(again, cancellationToken);
+                refreshed.Add(ObservedConversation.From(again));
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogDetailFailed(c.ConversationId, ex.GetType().Name, ex.Message);
+            }
+        }
+        return refreshed;
     }
 
     /// <summary>Per agent, the ranges [start − gap, start + gap] of its calls, overlapping ones merged, oldest first.</summary>
-    internal static IReadOnlyList<(string AgentId, DateTimeOffset From, DateTimeOffset To)> MergedRanges(
+    internal static IReadOnlyList<(string AgentId, DateTimeOffset From, DateTimeOffset To, IReadOnlyList<string> Calls)> MergedRanges(
         IEnumerable<ObservedConversation> conversations, TimeSpan gap)
     {
         // The list filter is in whole seconds: widen by one so that a sibling one second apart is always inside.
         var margin = gap + TimeSpan.FromSeconds(1);
-        var merged = new List<(string AgentId, DateTimeOffset From, DateTimeOffset To)>();
+        var merged = new List<(string AgentId, DateTimeOffset From, DateTimeOffset To, IReadOnlyList<string> Calls)>();
         foreach (var byAgent in conversations.GroupBy(c => c.AgentId, StringComparer.Ordinal))
         {
-            (DateTimeOffset From, DateTimeOffset To)? current = null;
-            foreach (var start in byAgent.Select(c => c.StartTime).Order())
+            (DateTimeOffset From, DateTimeOffset To, List<string> Calls)? current = null;
+            foreach (var c in byAgent.OrderBy(c => c.StartTime))
             {
-                var (from, to) = (start - margin, start + margin);
-                if (current is { } c && from <= c.To) current = (c.From, to > c.To ? to : c.To);
+                var (from, to) = (c.StartTime - margin, c.StartTime + margin);
+                if (current is { } open && from <= open.To)
+                {
+                    open.Calls.Add(c.ConversationId);
+                    current = (open.From, to > open.To ? to : open.To, open.Calls);
+                }
                 else
                 {
-                    if (current is { } done) merged.Add((byAgent.Key, done.From, done.To));
-                    current = (from, to);
+                    if (current is { } done) merged.Add((byAgent.Key, done.From, done.To, done.Calls));
+                    current = (from, to, [c.ConversationId]);
                 }
             }
-            if (current is { } last) merged.Add((byAgent.Key, last.From, last.To));
+            if (current is { } last) merged.Add((byAgent.Key, last.From, last.To, last.Calls));
         }
         return merged.OrderBy(r => r.From).ToList();
     }
@@ -87,6 +145,9 @@ internal sealed partial class SiblingDiscovery(IConversationDirectory directory,
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sibling discovery skipped: ElevenLabs:ApiKey is not set")]
     private partial void LogNotConfigured();
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Sibling discovery reached its bound: {ranges} call ranges, {queries} list queries, {details} detail fetches; the rest waits for the next sweep")]
-    private partial void LogTruncated(int ranges, int queries, int details);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sibling discovery spent this sweep's budget ({queries} list queries, {details} detail fetches); {ranges_left} ranges around {calls_left} calls are left, from {resume_from:o}, and the next sweep resumes there, oldest first")]
+    private partial void LogBudgetSpent(int queries, int details, int ranges_left, int calls_left, DateTimeOffset resume_from);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Fetching conversation {conversation_id} failed ({error_type}: {error}); it is tried again by a later sweep")]
+    private partial void LogDetailFailed(string conversation_id, string error_type, string error);
 }

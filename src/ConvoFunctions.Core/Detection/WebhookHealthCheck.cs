@@ -3,6 +3,8 @@ using Azure;
 using Azure.Data.Tables;
 using ConvoFunctions.Alerts;
 using ConvoFunctions.Storage;
+using ConvoFunctions.Webhooks;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -24,9 +26,13 @@ internal sealed partial class WebhookHealthCheck(
     AlertDispatcher dispatcher,
     AlertFactory factory,
     IOptions<DetectionOptions> options,
+    IConfiguration configuration,
     TimeProvider time,
     ILogger<WebhookHealthCheck> logger)
 {
+    /// <summary>Row of the health partition: when this deployment first checked, so "quiet" waits a full quiet period.</summary>
+    public const string WatchingSinceRow = "watching_since";
+
     public const string AutoDisabled = "auto_disabled";
     public const string Failing = "failing";
     public const string Quiet = "quiet";
@@ -78,9 +84,13 @@ internal sealed partial class WebhookHealthCheck(
         var settings = options.Value;
         var problems = new List<WebhookProblem>();
         var webhooks = await directory.ListWebhooksAsync(cancellationToken);
-        var watched = string.IsNullOrWhiteSpace(settings.WebhookId)
-            ? webhooks.Where(w => !w.IsDisabled || w.IsAutoDisabled).ToList()
-            : webhooks.Where(w => w.WebhookId == settings.WebhookId).ToList();
+        // Only the webhook that feeds this app: the one named, else those whose URL points at this app's host. Other
+        // products' webhooks of the workspace are none of our business; without either, only the quiet check runs.
+        var host = configuration["WEBSITE_HOSTNAME"];
+        var watched = !string.IsNullOrWhiteSpace(settings.WebhookId)
+            ? webhooks.Where(w => w.WebhookId == settings.WebhookId).ToList()
+            : string.IsNullOrWhiteSpace(host) ? []
+            : webhooks.Where(w => (!w.IsDisabled || w.IsAutoDisabled) && PointsAt(w.WebhookUrl, host)).ToList();
 
         if (!string.IsNullOrWhiteSpace(settings.WebhookId) && watched.Count == 0)
         {
@@ -113,7 +123,8 @@ internal sealed partial class WebhookHealthCheck(
         }
 
         var last = await heartbeat.LastReceivedAsync(cancellationToken);
-        if (last is null || now - last.Value > settings.WebhookQuietPeriod)
+        var watchingSince = await WatchingSinceAsync(now, cancellationToken);
+        if ((last is null || now - last.Value > settings.WebhookQuietPeriod) && now - watchingSince >= settings.WebhookQuietPeriod)
         {
             // Quiet only matters when calls happened: one item of the list endpoint (settled ones only) is enough.
             var since = now - settings.WebhookQuietPeriod;
@@ -131,6 +142,25 @@ internal sealed partial class WebhookHealthCheck(
             }
         }
         return problems;
+    }
+
+    private static bool PointsAt(string? url, string host) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Host.Equals(host.Split(':')[0], StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>When this deployment first ran the check (inserted once; the first writer wins).</summary>
+    private async Task<DateTimeOffset> WatchingSinceAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (await Table.ReadTimeAsync(AlertLedger.HealthPartition, WatchingSinceRow, "Since", cancellationToken) is { } since) return since;
+        try
+        {
+            await Table.AddEntityAsync(new TableEntity(AlertLedger.HealthPartition, WatchingSinceRow) { ["Since"] = now }, cancellationToken);
+            return now;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            var winner = await Table.GetEntityAsync<TableEntity>(AlertLedger.HealthPartition, WatchingSinceRow, cancellationToken: cancellationToken);
+            return winner.Value.GetDateTimeOffset("Since") ?? now;
+        }
     }
 
     private async Task OpenIncidentAsync(WebhookProblem problem, DateTimeOffset now, CancellationToken cancellationToken)

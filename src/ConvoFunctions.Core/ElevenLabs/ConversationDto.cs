@@ -19,12 +19,13 @@ internal sealed record ConversationDto
     [JsonPropertyName("has_audio")] public bool? HasAudio { get; init; }
     [JsonPropertyName("has_user_audio")] public bool? HasUserAudio { get; init; }
     [JsonPropertyName("has_response_audio")] public bool? HasResponseAudio { get; init; }
+    [JsonPropertyName("has_auxiliary_audio")] public bool? HasAuxiliaryAudio { get; init; }
 }
 
 internal sealed record ConversationMetadataDto
 {
-    [JsonPropertyName("start_time_unix_secs")] public long? StartTimeUnixSecs { get; init; }
-    [JsonPropertyName("accepted_time_unix_secs")] public long? AcceptedTimeUnixSecs { get; init; }
+    [JsonPropertyName("start_time_unix_secs")] public double? StartTimeUnixSecs { get; init; }
+    [JsonPropertyName("accepted_time_unix_secs")] public double? AcceptedTimeUnixSecs { get; init; }
     [JsonPropertyName("call_duration_secs")] public double? CallDurationSecs { get; init; }
     [JsonPropertyName("termination_reason")] public string? TerminationReason { get; init; }
     [JsonPropertyName("phone_call")] public PhoneCallDto? PhoneCall { get; init; }
@@ -76,7 +77,7 @@ internal sealed record ConversationSummaryDto
     [JsonPropertyName("agent_id")] public string? AgentId { get; init; }
     [JsonPropertyName("agent_name")] public string? AgentName { get; init; }
     [JsonPropertyName("conversation_id")] public string? ConversationId { get; init; }
-    [JsonPropertyName("start_time_unix_secs")] public long? StartTimeUnixSecs { get; init; }
+    [JsonPropertyName("start_time_unix_secs")] public double? StartTimeUnixSecs { get; init; }
     [JsonPropertyName("call_duration_secs")] public double? CallDurationSecs { get; init; }
     [JsonPropertyName("message_count")] public int? MessageCount { get; init; }
     [JsonPropertyName("status")] public string? Status { get; init; }

@@ -16,25 +16,30 @@ internal static class CallKey
     /// <summary>Table keys may be up to 1 KiB; a telephony id is far shorter, anything longer is cut.</summary>
     private const int MaxLength = 256;
 
+    /// <summary>
+    /// The primary key: the provider's <c>call_sid</c>, which the API requires on every <c>phone_call</c> (twilio,
+    /// exotel and sip_trunking alike). The optional SIP <c>call_id</c> or <c>system__call_sid</c> only stand in when
+    /// there is no <c>call_sid</c>; <see cref="Aliases"/> lists every id so that a sibling carrying another one still joins.
+    /// </summary>
     /// <param name="provider"><c>metadata.phone_call.type</c>: twilio, exotel, sip_trunking or a future one.</param>
     /// <param name="callSid"><c>phone_call.call_sid</c>.</param>
-    /// <param name="sipCallId"><c>phone_call.call_id</c> (SIP trunking only): the SIP Call-ID, preferred for SIP.</param>
-    /// <param name="systemCallSid">The <c>system__call_sid</c> dynamic variable, which exists for Twilio calls only.</param>
-    public static string? Derive(string? provider, string? callSid, string? sipCallId, string? systemCallSid)
+    /// <param name="sipCallId"><c>phone_call.call_id</c> (SIP trunking only).</param>
+    /// <param name="systemCallSid">The <c>system__call_sid</c> dynamic variable.</param>
+    public static string? Derive(string? provider, string? callSid, string? sipCallId, string? systemCallSid) =>
+        Aliases(provider, callSid, sipCallId, systemCallSid).FirstOrDefault();
+
+    /// <summary>Every telephony id of a conversation as a key, the primary one first; empty without any.</summary>
+    public static IReadOnlyList<string> Aliases(string? provider, string? callSid, string? sipCallId, string? systemCallSid)
     {
-        callSid = Clean(callSid);
-        sipCallId = Clean(sipCallId);
-        systemCallSid = Clean(systemCallSid);
-        var type = Clean(provider)?.ToLowerInvariant();
-        var (prefix, id) = type switch
+        var prefix = Prefix(provider);
+        var keys = new List<string>(3);
+        // system__call_sid is Twilio's variable: it names no Exotel or SIP call.
+        foreach (var id in new[] { callSid, prefix == Twilio ? systemCallSid : null, sipCallId })
         {
-            Twilio => (Twilio, callSid ?? systemCallSid),
-            Exotel => (Exotel, callSid),
-            "sip_trunking" or Sip => (Sip, sipCallId ?? callSid),
-            null => (Twilio, systemCallSid),
-            _ => (type, callSid ?? sipCallId),
-        };
-        return id is null ? null : Sanitize(prefix + ":" + id);
+            // No spaces inside a key: the rows keep a conversation's keys as one space-separated column.
+            if (Clean(id) is { } value && Sanitize(prefix + ":" + value).Replace(' ', '_') is var key && !keys.Contains(key)) keys.Add(key);
+        }
+        return keys;
     }
 
     /// <summary>
@@ -49,6 +54,15 @@ internal static class CallKey
         }
         return builder.ToString();
     }
+
+    // system__call_sid exists for Twilio calls only, so a conversation without phone metadata is Twilio's.
+    private static string Prefix(string? provider) => Clean(provider)?.ToLowerInvariant() switch
+    {
+        null or Twilio => Twilio,
+        Exotel => Exotel,
+        "sip_trunking" or Sip => Sip,
+        var other => other,
+    };
 
     private static string? Clean(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

@@ -35,6 +35,19 @@ internal sealed record ConversationFacts
     public bool? HasAudio { get; init; }
     public bool? HasUserAudio { get; init; }
     public bool? HasResponseAudio { get; init; }
+    public bool? HasAuxiliaryAudio { get; init; }
+
+    /// <summary>Any audio at all: the conversation's own, the user's, the agent's or auxiliary audio.</summary>
+    public bool AnyAudio => HasAudio == true || HasUserAudio == true || HasResponseAudio == true || HasAuxiliaryAudio == true;
+
+    /// <summary>
+    /// When these facts were read: the API answer's time, or the webhook's event time (a post-call webhook is sent
+    /// once the call is over). Detection judges a conversation only once it has settled (<see cref="Detection.ConversationClassifier.IsSettled"/>).
+    /// </summary>
+    public DateTimeOffset? ReadAt { get; init; }
+
+    /// <summary>Found by the sweep's sibling discovery rather than by a webhook of its own.</summary>
+    public bool Discovered { get; init; }
 
     /// <summary><c>phone_call.type</c>: twilio, exotel, sip_trunking.</summary>
     public string? Provider { get; init; }
@@ -57,6 +70,9 @@ internal sealed record ConversationFacts
 
     public string? CallKey { get; init; }
 
+    /// <summary>Every telephony id as a key (<see cref="Enrichment.CallKey.Aliases"/>), <see cref="CallKey"/> first.</summary>
+    public IReadOnlyList<string> CallKeys { get; init; } = [];
+
     /// <summary>The number at the far end: <c>external_number</c>, else the caller id (inbound) or called number (outbound).</summary>
     public string? CounterpartNumber => ExternalNumber
         ?? (string.Equals(Direction, "outbound", StringComparison.OrdinalIgnoreCase) ? SystemCalledNumber : SystemCallerId);
@@ -68,9 +84,10 @@ internal sealed record ConversationFacts
     /// The blank rule (<see cref="Detection.ConversationClassifier"/>): status <c>initiated</c> or <c>failed</c>, no transcript
     /// messages, no audio, and a zero or absent duration. Only conversations the API (or webhook) described qualify.
     /// </summary>
-    public bool IsBlank => Detection.ConversationClassifier.IsBlank(Status, MessageCount ?? 0, HasAudio, DurationSeconds ?? 0);
+    public bool IsBlank => Detection.ConversationClassifier.IsBlank(Status, MessageCount ?? 0, AnyAudio, DurationSeconds ?? 0, FailureReason);
 
-    public static ConversationFacts FromConversation(ConversationDto conversation, string fallbackConversationId, string source, DateTimeOffset? eventTime)
+    public static ConversationFacts FromConversation(
+        ConversationDto conversation, string fallbackConversationId, string source, DateTimeOffset? eventTime, DateTimeOffset? readAt = null)
     {
         var metadata = conversation.Metadata;
         var phone = metadata?.PhoneCall;
@@ -82,13 +99,15 @@ internal sealed record ConversationFacts
             Source = source,
             AgentId = conversation.AgentId,
             Status = conversation.Status,
-            StartTime = metadata?.StartTimeUnixSecs is { } start and > 0 ? DateTimeOffset.FromUnixTimeSeconds(start) : null,
+            StartTime = UnixTime.Read(metadata?.StartTimeUnixSecs),
             DurationSeconds = metadata?.CallDurationSecs is { } duration ? (int)Math.Round(duration) : null,
             MessageCount = conversation.Transcript?.Length,
             TerminationReason = string.IsNullOrEmpty(metadata?.TerminationReason) ? null : metadata.TerminationReason,
             HasAudio = conversation.HasAudio,
             HasUserAudio = conversation.HasUserAudio,
             HasResponseAudio = conversation.HasResponseAudio,
+            HasAuxiliaryAudio = conversation.HasAuxiliaryAudio,
+            ReadAt = readAt ?? eventTime,
             Provider = phone?.Type,
             Direction = phone?.Direction,
             CallSid = phone?.CallSid,
@@ -101,8 +120,14 @@ internal sealed record ConversationFacts
             SystemCallerId = variables?.Variable("system__caller_id"),
             SystemCalledNumber = variables?.Variable("system__called_number"),
             EventTime = eventTime,
-            CallKey = Enrichment.CallKey.Derive(phone?.Type, phone?.CallSid, phone?.CallId, systemCallSid),
-        };
+        }.WithCallKeys();
+    }
+
+    /// <summary>The call keys of the telephony ids these facts carry.</summary>
+    private ConversationFacts WithCallKeys()
+    {
+        var keys = Enrichment.CallKey.Aliases(Provider, CallSid, SipCallId, SystemCallSid);
+        return this with { CallKey = keys.FirstOrDefault(), CallKeys = keys };
     }
 
     public static ConversationFacts NotFound(string conversationId, string? agentId, DateTimeOffset? eventTime) => new()
@@ -118,11 +143,11 @@ internal sealed record ConversationFacts
     /// answer when the API has a (failed) conversation for it.
     /// </summary>
     public static ConversationFacts FromInitiationFailure(
-        string conversationId, string? agentId, DateTimeOffset? eventTime, InitiationFailure failure, ConversationDto? conversation)
+        string conversationId, string? agentId, DateTimeOffset? eventTime, InitiationFailure failure, ConversationDto? conversation, DateTimeOffset? readAt = null)
     {
         var baseline = conversation is null
-            ? new ConversationFacts { ConversationId = conversationId, Source = FactSources.InitiationFailure, AgentId = agentId, EventTime = eventTime }
-            : FromConversation(conversation, conversationId, FactSources.InitiationFailure, eventTime);
+            ? new ConversationFacts { ConversationId = conversationId, Source = FactSources.InitiationFailure, AgentId = agentId, EventTime = eventTime, ReadAt = eventTime }
+            : FromConversation(conversation, conversationId, FactSources.InitiationFailure, eventTime, readAt);
         var facts = baseline with
         {
             AgentId = baseline.AgentId ?? failure.AgentId ?? agentId,
@@ -134,9 +159,6 @@ internal sealed record ConversationFacts
             AgentNumber = baseline.AgentNumber ?? failure.AgentNumber,
             ExternalNumber = baseline.ExternalNumber ?? failure.ExternalNumber,
         };
-        return facts with
-        {
-            CallKey = facts.CallKey ?? Enrichment.CallKey.Derive(facts.Provider, facts.CallSid, facts.SipCallId, facts.SystemCallSid),
-        };
+        return facts.WithCallKeys();
     }
 }

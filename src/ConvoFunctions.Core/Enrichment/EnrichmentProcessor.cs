@@ -44,7 +44,7 @@ internal sealed partial class EnrichmentProcessor(
     WebhookStore store,
     CorrelationRepository repository,
     PoisonQueue poison,
-    IWebhookHeartbeat heartbeat,
+    TimeProvider time,
     ILogger<EnrichmentProcessor> logger)
 {
     /// <summary>One delivery of a queue message, as the queue trigger hands it over.</summary>
@@ -66,13 +66,12 @@ internal sealed partial class EnrichmentProcessor(
 
         try
         {
-            var outcome = await ProcessAsync(message, cancellationToken);
-            await RecordHeartbeatAsync(message, cancellationToken);
-            return outcome;
+            return await ProcessAsync(message, cancellationToken);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            var last = dequeueCount >= QueueSettings.MaxDequeueCount;
+            // What can never succeed goes to the poison queue now instead of burning every delivery.
+            var last = dequeueCount >= QueueSettings.MaxDequeueCount || IsPermanent(ex);
             if (ex is ElevenLabsApiException { IsAuthFailure: true } auth)
             {
                 LogAuthFailure((int)(auth.StatusCode ?? 0), message.ConversationId, Configuration.SettingNames.ElevenLabsApiKey, dequeueCount, QueueSettings.MaxDequeueCount);
@@ -90,24 +89,20 @@ internal sealed partial class EnrichmentProcessor(
     }
 
     /// <summary>
-    /// The webhook health check's "last webhook arrived" time. Kept here, off the ingest request path; losing one
-    /// beat is harmless (the next event writes a newer one), so its failure never fails the message.
+    /// Failures no redelivery can fix: a body or answer that is not the JSON we read, a value out of range, an archived
+    /// body that is gone, or an API answer that says the request itself is wrong (4xx other than auth, 408 and 429;
+    /// a rejected key is fixed by configuration while the message still has deliveries left).
     /// </summary>
-    private async Task RecordHeartbeatAsync(WebhookEventMessage message, CancellationToken cancellationToken)
+    internal static bool IsPermanent(Exception exception) => exception switch
     {
-        try
-        {
-            await heartbeat.RecordAsync(message.ReceivedAt, cancellationToken);
-        }
-        catch (Exception ex) when (ex is Azure.RequestFailedException or HttpRequestException)
-        {
-            LogHeartbeatFailed(message.ConversationId, ex.GetType().Name);
-        }
-    }
+        JsonException or FormatException or ArgumentException or DecoderFallbackException or MissingArchiveException => true,
+        ElevenLabsApiException api => !api.IsTransient && !api.IsAuthFailure,
+        _ => false,
+    };
 
     public async Task<EnrichmentOutcome> ProcessAsync(WebhookEventMessage message, CancellationToken cancellationToken)
     {
-        var eventTime = message.EventTimestamp is { } seconds and > 0 ? DateTimeOffset.FromUnixTimeSeconds(seconds) : (DateTimeOffset?)null;
+        var eventTime = UnixTime.Read(message.EventTimestamp);
         if (message.Type == WebhookEventTypes.CallInitiationFailure) return await ProcessInitiationFailureAsync(message, eventTime, cancellationToken);
 
         if (string.IsNullOrWhiteSpace(message.ConversationId))
@@ -128,7 +123,7 @@ internal sealed partial class EnrichmentProcessor(
                 LogNotFound(conversationId);
                 return EnrichmentOutcome.NotFound;
             }
-            facts = ConversationFacts.FromConversation(conversation, conversationId, FactSources.Api, eventTime);
+            facts = ConversationFacts.FromConversation(conversation, conversationId, FactSources.Api, eventTime, time.GetUtcNow());
             outcome = EnrichmentOutcome.Enriched;
         }
         else
@@ -139,8 +134,7 @@ internal sealed partial class EnrichmentProcessor(
                 LogSkipped(message.Type, conversationId, "no API key, and this webhook type carries no conversation facts");
                 return EnrichmentOutcome.Skipped;
             }
-            var body = await store.ReadAsync(message.Blob, cancellationToken)
-                ?? throw new InvalidOperationException($"The archived webhook {message.Blob} is missing.");
+            var body = await store.ReadAsync(message.Blob, cancellationToken) ?? throw new MissingArchiveException(message.Blob);
             facts = ConversationFacts.FromConversation(ReadData(body), conversationId, FactSources.Webhook, eventTime);
             outcome = EnrichmentOutcome.FromWebhook;
         }
@@ -165,7 +159,7 @@ internal sealed partial class EnrichmentProcessor(
 
         // The API may hold the attempt as a failed conversation; a 404 just means there is none.
         var conversation = options.Value.HasApiKey ? await FetchAsync(conversationId, cancellationToken) : null;
-        var facts = ConversationFacts.FromInitiationFailure(conversationId, message.AgentId, eventTime, failure, conversation);
+        var facts = ConversationFacts.FromInitiationFailure(conversationId, message.AgentId, eventTime, failure, conversation, time.GetUtcNow());
         await repository.UpsertAsync(facts, cancellationToken);
         LogInitiationFailure(conversationId, facts.CallSid ?? facts.SipCallId, facts.FailureReason, PhoneMask.Mask(facts.CounterpartNumber));
         return EnrichmentOutcome.InitiationFailure;
@@ -198,9 +192,6 @@ internal sealed partial class EnrichmentProcessor(
     [LoggerMessage(Level = LogLevel.Information, Message = "Conversation {conversation_id} enriched from {source}: status {status}, blank {is_blank}, call {call_key} (call_sid {call_sid}, counterpart {counterpart})")]
     private partial void LogEnriched(string conversation_id, string? call_sid, string? call_key, string? status, bool is_blank, string source, string counterpart);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording the webhook heartbeat failed for conversation {conversation_id} ({error_type})")]
-    private partial void LogHeartbeatFailed(string? conversation_id, string error_type);
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Conversation {conversation_id} not found at the ElevenLabs API (404); recorded as not found")]
     private partial void LogNotFound(string conversation_id);
 
@@ -225,3 +216,6 @@ internal sealed partial class EnrichmentProcessor(
     [LoggerMessage(Level = LogLevel.Error, Message = "Webhook {webhook_type} for conversation {conversation_id} moved to the poison queue after {attempts} attempts: {reason}")]
     private partial void LogPoisoned(string webhook_type, string? conversation_id, long attempts, string reason);
 }
+
+/// <summary>The archived body a message points to is not in the container: no redelivery brings it back.</summary>
+internal sealed class MissingArchiveException(string blob) : Exception($"The archived webhook {blob} is missing.");

@@ -12,8 +12,8 @@ internal sealed partial record InitiationRequest(string? CallerId, string? Agent
 {
     /// <summary>
     /// The call's key in the scheme conversations use (<see cref="Enrichment.CallKey"/>), so a call's start rows and its
-    /// conversations share one key. The body does not name the provider: a SIP <c>call_id</c> or a <c>call_sid</c>
-    /// that is not a Twilio SID makes it a SIP-trunk call.
+    /// conversations share one key (<c>call_sid</c> first, the SIP <c>call_id</c> only without one). The body does not
+    /// name the provider: a SIP <c>call_id</c> or a <c>call_sid</c> that is not a Twilio SID makes it a SIP-trunk call.
     /// </summary>
     public string? CallKey => CallId is not null || CallSid is null || !TwilioCallSid().IsMatch(CallSid)
         ? Enrichment.CallKey.Derive("sip_trunking", CallSid, CallId, null)

@@ -12,19 +12,25 @@ internal sealed record RecordedCall(DuplicateGroup Group, IReadOnlyList<AlertRec
 
 /// <summary>
 /// What the app recorded, read back from Table Storage (<c>activity</c> for the window, <c>alerts</c> per call) and
-/// grouped exactly as the sweep groups it; <c>convo calls</c> prints it.
+/// grouped with the sweep's rules; <c>convo calls</c> prints it.
 /// </summary>
-internal sealed class CallHistory(IConversationWindow window, AlertLedger ledger)
+internal sealed class CallHistory(ConversationNeighbourhood conversations, AlertLedger ledger)
 {
     private const string StateSuffix = "_State";
 
-    public async Task<IReadOnlyList<RecordedCall>> ReadAsync(DateTimeOffset from, DateTimeOffset to, TimeSpan fuzzyGap, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<RecordedCall>> ReadAsync(DateTimeOffset from, DateTimeOffset to, GroupingRules rules, CancellationToken cancellationToken)
     {
-        var groups = DuplicateGrouper.Group(await window.ReadAsync(from, to, cancellationToken), fuzzyGap);
+        var groups = DuplicateGrouper.Group(await conversations.StartedAsync(from, to, cancellationToken), rules);
         var calls = new List<RecordedCall>(groups.Count);
         foreach (var group in groups)
         {
-            var alerts = group.IsDuplicate ? (await ledger.RowsAsync(group.Key, cancellationToken)).Select(Alert).ToList() : [];
+            IReadOnlyList<AlertRecord> alerts = [];
+            if (group.IsDuplicate)
+            {
+                // A call keeps the key of its first alert (the member index), as the sweep finds it.
+                var key = (await ledger.AlertKeysOfAsync(group.ConversationIds, cancellationToken)).FirstOrDefault() ?? group.Key;
+                alerts = (await ledger.RowsAsync(key, cancellationToken)).Select(Alert).ToList();
+            }
             calls.Add(new RecordedCall(group, alerts));
         }
         return calls;

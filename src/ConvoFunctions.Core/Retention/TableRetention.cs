@@ -14,6 +14,8 @@ internal sealed record TableRetention(string Table, Func<DateTimeOffset, string>
     public static IReadOnlyList<TableRetention> All { get; } =
     [
         ByHourPartition(StorageNames.ActivityTable),
+        // The sweep's checkpoint row sits in partition "checkpoint", which sorts after every hour and so is never removed.
+        ByHourPartition(StorageNames.ChangesTable),
         ByLastWrite(StorageNames.ConversationsTable),
         ByLastWrite(StorageNames.CallsTable),
         ByLastWrite(StorageNames.AlertsTable),

@@ -20,10 +20,13 @@ internal static class StorageNames
     public const string ActivityTable = "activity";
     public const string AlertsTable = "alerts";
 
+    // What the sweep starts from: conversations by the hour they were recorded (CorrelationRows.ChangeRow).
+    public const string ChangesTable = "changes";
+
     // One row per conversation-initiation request, partitioned by call key (Initiation/InitiationStore.cs).
     public const string InitiationsTable = "initiations";
 
     public static IReadOnlyList<string> Containers { get; } = [WebhookContainer, ConcurrencySlotsContainer];
     public static IReadOnlyList<string> Queues { get; } = [WebhookEventsQueue, WebhookEventsPoisonQueue];
-    public static IReadOnlyList<string> Tables { get; } = [ConversationsTable, CallsTable, ActivityTable, AlertsTable, InitiationsTable];
+    public static IReadOnlyList<string> Tables { get; } = [ConversationsTable, CallsTable, ActivityTable, ChangesTable, AlertsTable, InitiationsTable];
 }

@@ -7,15 +7,26 @@ namespace ConvoFunctions.Webhooks;
 /// <summary>The few fields of a webhook body that routing needs; everything else stays in the archived body.</summary>
 internal sealed record WebhookEnvelope(string Type, long? EventTimestamp, string? ConversationId, string? AgentId)
 {
+    /// <summary>Ids longer than this are not ElevenLabs ids (theirs are a few dozen characters).</summary>
+    public const int MaxIdLength = 256;
+
     /// <summary>
     /// Reads the envelope with a forward-only reader over the whole body, so a multi-megabyte audio webhook is
-    /// validated as JSON without building a document of it.
+    /// validated as JSON without building a document of it. Anything we would store or compute with is checked here,
+    /// so that a signed body is answered 200 or a 400 naming the field, never a 5xx: the body must be UTF-8 JSON, its
+    /// ids short strings without control characters, its times numbers of seconds (milliseconds are recognised).
     /// </summary>
     public static WebhookEnvelope? TryParse(ReadOnlySpan<byte> body, out string? error)
     {
         string? type = null, conversationId = null, agentId = null;
         long? eventTimestamp = null;
         var hasData = false;
+        error = null;
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+        {
+            error = "The body is not valid UTF-8.";
+            return null;
+        }
         try
         {
             var reader = new Utf8JsonReader(body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
@@ -25,32 +36,33 @@ internal sealed record WebhookEnvelope(string Type, long? EventTimestamp, string
                 return null;
             }
 
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            while (error is null && reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 var name = reader.GetString();
                 reader.Read();
                 switch (name)
                 {
-                    case "type" when reader.TokenType == JsonTokenType.String:
-                        type = reader.GetString();
+                    case "type":
+                        type = Id(ref reader, "type", ref error);
                         break;
-                    case "event_timestamp" when reader.TokenType == JsonTokenType.Number:
-                        eventTimestamp = reader.TryGetInt64(out var seconds) ? seconds : (long)reader.GetDouble();
+                    case "event_timestamp":
+                        eventTimestamp = Seconds(ref reader, "event_timestamp", ref error);
                         break;
                     case "data" when reader.TokenType == JsonTokenType.StartObject:
                         hasData = true;
-                        (conversationId, agentId) = ReadData(ref reader);
+                        (conversationId, agentId) = ReadData(ref reader, ref error);
                         break;
                     default:
                         reader.Skip();
                         break;
                 }
             }
+            if (error is not null) return null;
 
             // Reading past the end throws on trailing garbage, so "{...} junk" is not JSON either.
             while (reader.Read()) { }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
         {
             error = "The body is not valid JSON.";
             return null;
@@ -65,18 +77,76 @@ internal sealed record WebhookEnvelope(string Type, long? EventTimestamp, string
         return error is null ? new WebhookEnvelope(type!, eventTimestamp, conversationId, agentId) : null;
     }
 
-    private static (string? ConversationId, string? AgentId) ReadData(ref Utf8JsonReader reader)
+    private static (string? ConversationId, string? AgentId) ReadData(ref Utf8JsonReader reader, ref string? error)
     {
         string? conversationId = null, agentId = null;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        while (error is null && reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var name = reader.GetString();
             reader.Read();
-            if (name == "conversation_id" && reader.TokenType == JsonTokenType.String) conversationId = reader.GetString();
-            else if (name == "agent_id" && reader.TokenType == JsonTokenType.String) agentId = reader.GetString();
-            else reader.Skip();
+            switch (name)
+            {
+                case "conversation_id":
+                    conversationId = Id(ref reader, "data.conversation_id", ref error);
+                    break;
+                case "agent_id":
+                    agentId = Id(ref reader, "data.agent_id", ref error);
+                    break;
+                case "metadata" when reader.TokenType == JsonTokenType.StartObject:
+                    ReadMetadata(ref reader, ref error);
+                    break;
+                default:
+                    reader.Skip();
+                    break;
+            }
         }
         return (conversationId, agentId);
+    }
+
+    private static void ReadMetadata(ref Utf8JsonReader reader, ref string? error)
+    {
+        while (error is null && reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = reader.GetString();
+            reader.Read();
+            if (name is "start_time_unix_secs" or "accepted_time_unix_secs") Seconds(ref reader, "data.metadata." + name, ref error);
+            else reader.Skip();
+        }
+    }
+
+    /// <summary>A string id (null allowed): at most <see cref="MaxIdLength"/> characters, no control characters.</summary>
+    private static string? Id(ref Utf8JsonReader reader, string field, ref string? error)
+    {
+        if (reader.TokenType == JsonTokenType.Null) return null;
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            error = $"\"{field}\" must be a string.";
+            reader.Skip();
+            return null;
+        }
+        var value = reader.GetString()!;
+        if (value.Length > MaxIdLength) error = $"\"{field}\" is longer than {MaxIdLength} characters.";
+        else if (value.Any(char.IsControl)) error = $"\"{field}\" contains control characters.";
+        return error is null ? value : null;
+    }
+
+    /// <summary>A time in unix seconds (null or 0: absent); milliseconds are recognised and converted.</summary>
+    private static long? Seconds(ref Utf8JsonReader reader, string field, ref string? error)
+    {
+        if (reader.TokenType == JsonTokenType.Null) return null;
+        if (reader.TokenType != JsonTokenType.Number)
+        {
+            error = $"\"{field}\" must be a number of unix seconds.";
+            reader.Skip();
+            return null;
+        }
+        if (reader.TryGetDouble(out var value) && value == 0) return null;
+        if (!reader.TryGetDouble(out value) || !ElevenLabs.UnixTime.TryRead(value, out var time))
+        {
+            error = $"\"{field}\" is not a time in unix seconds or milliseconds.";
+            return null;
+        }
+        return time.ToUnixTimeSeconds();
     }
 
     /// <summary>
@@ -85,9 +155,7 @@ internal sealed record WebhookEnvelope(string Type, long? EventTimestamp, string
     /// </summary>
     public string BlobName(string bodySha256, DateTimeOffset receivedAt)
     {
-        var date = EventTimestamp is { } seconds && seconds > 0
-            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
-            : receivedAt;
+        var date = ElevenLabs.UnixTime.Read(EventTimestamp) ?? receivedAt;
         return string.Join('/',
             date.UtcDateTime.ToString("yyyy/MM/dd", CultureInfo.InvariantCulture),
             Segment(Type),

@@ -12,6 +12,7 @@ namespace ConvoFunctions.Webhooks;
 internal sealed partial class WebhookIngestor(
     WebhookSignatureVerifier verifier,
     WebhookStore store,
+    IWebhookHeartbeat heartbeat,
     IOptions<WebhookOptions> options,
     TimeProvider time,
     ILogger<WebhookIngestor> logger)
@@ -69,6 +70,10 @@ internal sealed partial class WebhookIngestor(
                 "The webhook could not be stored durably; retry later.", message);
         }
 
+        // The health check's "last webhook received": as the webhook arrives, not once it is enriched (an API outage
+        // or a revoked key is not silence). Off the request's critical path, and a lost beat is harmless.
+        _ = RecordHeartbeatAsync(receivedAt);
+
         if (!known)
         {
             // ElevenLabs counts only a 200 as delivered, and repeated failures auto-disable the webhook.
@@ -78,6 +83,18 @@ internal sealed partial class WebhookIngestor(
 
         LogQueued(message.Type, message.ConversationId, message.AgentId, bytes.Length);
         return new IngestResult(IngestStatus.Queued, "Archived and queued.", message);
+    }
+
+    private async Task RecordHeartbeatAsync(DateTimeOffset receivedAt)
+    {
+        try
+        {
+            await heartbeat.RecordAsync(receivedAt, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            LogHeartbeatFailed(ex.GetType().Name);
+        }
     }
 
     /// <summary>Copies the body to the spool through the HMACs. Returns its length, -1 when too large, -2 when the signature fails.</summary>
@@ -146,6 +163,9 @@ internal sealed partial class WebhookIngestor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook of unknown type {webhook_type} for conversation {conversation_id} archived as {blob}, not queued")]
     private partial void LogUnknownType(string webhook_type, string? conversation_id, string blob);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording the webhook heartbeat failed ({error_type}); the next webhook records it")]
+    private partial void LogHeartbeatFailed(string error_type);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook rejected: signature check {check} failed")]
     private partial void LogRejected(string check);

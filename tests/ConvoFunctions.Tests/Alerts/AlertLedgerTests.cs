@@ -79,10 +79,10 @@ public sealed class AlertLedgerTests(AzuriteFixture azurite)
     public async Task Heartbeat_only_moves_forward()
     {
         var table = azurite.Storage.Table(StorageNames.AlertsTable);
-        await table.DeleteEntityAsync(AlertLedger.HealthPartition, ConvoFunctions.Detection.TableWebhookHeartbeat.RowKey);
-        var heartbeat = new ConvoFunctions.Detection.TableWebhookHeartbeat(azurite.Storage);
+        await table.DeleteEntityAsync(AlertLedger.HealthPartition, ConvoFunctions.Webhooks.TableWebhookHeartbeat.RowKey);
+        var heartbeat = new ConvoFunctions.Webhooks.TableWebhookHeartbeat(azurite.Storage);
         Assert.Null(await heartbeat.LastReceivedAsync(CancellationToken.None));
-        var otherInstance = new ConvoFunctions.Detection.TableWebhookHeartbeat(azurite.Storage);
+        var otherInstance = new ConvoFunctions.Webhooks.TableWebhookHeartbeat(azurite.Storage);
         await heartbeat.RecordAsync(Now, CancellationToken.None);
         await otherInstance.RecordAsync(Now.AddMinutes(-5), CancellationToken.None);
         Assert.Equal(Now, await heartbeat.LastReceivedAsync(CancellationToken.None));

@@ -22,7 +22,7 @@ public sealed class TeamsCardTests
     internal static Alert SampleAlert()
     {
         var group = DuplicateGrouper.Group([Samples.Real, Samples.Blank], TimeSpan.FromMinutes(2)).Single();
-        return new AlertFactory(Options.Create(new AlertOptions())).ForDuplicate(group, false, DateTimeOffset.FromUnixTimeSeconds(1763997000));
+        return new AlertFactory(Options.Create(new AlertOptions())).ForDuplicate(group, group.Key, null, DateTimeOffset.FromUnixTimeSeconds(1763997000));
     }
 
     [Fact]

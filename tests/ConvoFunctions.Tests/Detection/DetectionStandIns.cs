@@ -2,28 +2,11 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ConvoFunctions.Detection;
 using ConvoFunctions.ElevenLabs;
+using ConvoFunctions.Enrichment;
 using ConvoFunctions.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 
 namespace ConvoFunctions.Tests.Detection;
-
-/// <summary>The conversations the tables would hold, in memory.</summary>
-internal sealed class InMemoryConversationWindow : IConversationWindow
-{
-    public List<ObservedConversation> Conversations { get; } = [];
-
-    public int Reads { get; private set; }
-
-    public Task<IReadOnlyList<ObservedConversation>> ReadAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
-    {
-        Reads++;
-        lock (Conversations)
-        {
-            return Task.FromResult<IReadOnlyList<ObservedConversation>>(
-                Conversations.Where(c => c.StartTime >= from && c.StartTime < to).ToList());
-        }
-    }
-}
 
 /// <summary>Sample conversations built from the repository's fixtures (parsed by the production parser).</summary>
 internal static class Samples
@@ -32,13 +15,33 @@ internal static class Samples
 
     public static JsonObject BlankJson() => JsonNode.Parse(Fixtures.Text(Fixtures.ConversationBlank))!.AsObject();
 
-    public static ObservedConversation Parse(JsonObject json) => ObservedConversation.FromApi(
+    /// <summary>When the samples count as read: ten minutes after the fixtures' calls, so they are settled.</summary>
+    public static readonly DateTimeOffset ReadAt = DateTimeOffset.FromUnixTimeSeconds(1763996400).AddMinutes(10);
+
+    public static ObservedConversation Parse(JsonObject json) => ObservedConversation.From(Facts(json, ReadAt));
+
+    /// <summary>A conversation as the API describes it, read at <paramref name="readAt"/> (enrichment's reading).</summary>
+    public static ConversationFacts Facts(JsonObject json, DateTimeOffset readAt) => ConversationFacts.FromConversation(
         JsonSerializer.Deserialize<ConversationDto>(json.ToJsonString(), ElevenLabs.ElevenLabsJson.Options)!,
-        (string)json["conversation_id"]!);
+        (string)json["conversation_id"]!, FactSources.Api, eventTime: null, readAt);
 
     public static ObservedConversation Real => Parse(RealJson());
 
     public static ObservedConversation Blank => Parse(BlankJson());
+
+    /// <summary>
+    /// A blank session without any phone metadata (an SDK or signed-URL session of the same agent), started at
+    /// <paramref name="startUnix"/>: no <c>phone_call</c>, no caller, no call id.
+    /// </summary>
+    public static JsonObject Session(string id, long startUnix, string source)
+    {
+        var copy = Variant(BlankJson(), id, startUnix, null);
+        copy["metadata"]!.AsObject().Remove("phone_call");
+        copy["metadata"]!["conversation_initiation_source"] = source;
+        var variables = copy["conversation_initiation_client_data"]!["dynamic_variables"]!.AsObject();
+        foreach (var name in new[] { "system__caller_id", "system__called_number", "system__call_sid" }) variables.Remove(name);
+        return copy;
+    }
 
     /// <summary>A copy of a fixture with another id, start time and (optionally) call SID.</summary>
     public static JsonObject Variant(JsonObject json, string id, long startUnix, string? callSid)
@@ -67,6 +70,9 @@ internal sealed class ElevenLabsStandIn : IAsyncDisposable
     public JsonArray Webhooks { get; set; } = [];
 
     public int PageSize { get; set; } = 100;
+
+    /// <summary>Conversation ids whose detail the stand-in answers with broken JSON.</summary>
+    public HashSet<string> Malformed { get; } = [];
 
     public static async Task<ElevenLabsStandIn> StartAsync()
     {
@@ -128,6 +134,11 @@ internal sealed class ElevenLabsStandIn : IAsyncDisposable
         if (path.StartsWith(prefix, StringComparison.Ordinal))
         {
             var id = path[prefix.Length..];
+            if (Malformed.Contains(id))
+            {
+                await context.Response.WriteAsync("{\"conversation_id\": \"" + id + "\", \"status\": ");
+                return;
+            }
             JsonObject? match;
             lock (Conversations) match = Conversations.FirstOrDefault(c => (string?)c["conversation_id"] == id);
             if (match is null)

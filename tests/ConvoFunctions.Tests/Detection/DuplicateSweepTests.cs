@@ -8,6 +8,7 @@ using ConvoFunctions.Configuration;
 using ConvoFunctions.Detection;
 using ConvoFunctions.Storage;
 using ConvoFunctions.Tests.Infrastructure;
+using ConvoFunctions.Webhooks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -20,7 +21,6 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     private const long RealStart = 1763996400;
     private const string AcsKey = "dGVzdC1hY3Mta2V5LW5vdC1hLXNlY3JldC0wMTIzNDU2Nzg5"; // base64 of a test key
     private readonly ManualTimeProvider _time = new(DateTimeOffset.FromUnixTimeSeconds(RealStart).AddMinutes(10));
-    private readonly InMemoryConversationWindow _window = new();
     private ElevenLabsStandIn _elevenLabs = null!;
     private LoopbackServer _teams = null!;
     private LoopbackServer _acs = null!;
@@ -28,9 +28,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var table = azurite.Storage.Table(StorageNames.AlertsTable);
-        await table.CreateIfNotExistsAsync();
-        await foreach (var e in table.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"])) await table.DeleteEntityAsync(e.PartitionKey, e.RowKey);
+        await Enrichment.EnrichmentStorage.ResetAsync(azurite.Storage);
 
         _elevenLabs = await ElevenLabsStandIn.StartAsync();
         _teams = await LoopbackServer.StartAsync(async (context, _) =>
@@ -72,20 +70,24 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
             [SettingNames.DetectionWebhookHealthEnabled] = "false",
         };
         foreach (var (k, v) in extra ?? []) settings[k] = v;
-        return TestServices.Create(azurite.ConnectionString, _time, settings,
-            services => services.AddSingleton<IConversationWindow>(_window));
+        return TestServices.Create(azurite.ConnectionString, _time, settings);
     }
 
     private static Task<SweepResult> SweepAsync(ServiceProvider services) =>
         services.GetRequiredService<DuplicateSweep>().RunAsync(CancellationToken.None);
 
-    private void KnowRealAndBlank()
+    private async Task KnowRealAndBlank()
     {
-        _window.Conversations.Add(Samples.Real);
-        _window.Conversations.Add(Samples.Blank);
+        await KnowAsync(Samples.RealJson());
+        await KnowAsync(Samples.BlankJson());
         _elevenLabs.Conversations.Add(Samples.RealJson());
         _elevenLabs.Conversations.Add(Samples.BlankJson());
     }
+
+    /// <summary>Records a conversation as enrichment does (rows and change), read now by the test clock.</summary>
+    private Task KnowAsync(JsonObject conversation, DateTimeOffset? readAt = null) =>
+        new ConvoFunctions.Correlation.CorrelationRepository(azurite.Storage, _time)
+            .UpsertAsync(Samples.Facts(conversation, readAt ?? _time.GetUtcNow()), CancellationToken.None);
 
     private List<RecordedRequest> TeamsPosts => _teams.Requests.Where(r => r.Method == "POST").ToList();
 
@@ -94,7 +96,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Real_plus_blank_call_sends_one_Teams_card_and_one_email_with_the_details()
     {
-        KnowRealAndBlank();
+        await KnowRealAndBlank();
         await using var services = Services();
 
         var result = await SweepAsync(services);
@@ -162,7 +164,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Two_concurrent_sweeps_send_one_alert()
     {
-        KnowRealAndBlank();
+        await KnowRealAndBlank();
         await using var first = Services();
         await using var second = Services();
 
@@ -181,7 +183,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Failed_Teams_post_is_retried_next_sweep_and_the_email_is_not_resent()
     {
-        KnowRealAndBlank();
+        await KnowRealAndBlank();
         _teamsFailuresLeft = 1;
         await using var services = Services();
 
@@ -209,10 +211,10 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Sweep_that_crashed_after_the_insert_is_finished_by_the_next_one()
     {
-        KnowRealAndBlank();
+        await KnowRealAndBlank();
         await using var services = Services();
-        var group = DuplicateGrouper.Group(_window.Conversations, TimeSpan.FromMinutes(2)).Single();
-        var alert = services.GetRequiredService<AlertFactory>().ForDuplicate(group, false, _time.GetUtcNow());
+        var group = DuplicateGrouper.Group([Samples.Real, Samples.Blank], TimeSpan.FromMinutes(2)).Single();
+        var alert = services.GetRequiredService<AlertFactory>().ForDuplicate(group, group.Key, null, _time.GetUtcNow());
         // What a crashed sweep leaves: the row, every channel pending, nothing sent.
         await services.GetRequiredService<AlertLedger>().OpenAsync(alert.Key, alert.Generation, alert.ToJson(),
             [("log", true), ("teams", true), ("email", true)], true, CancellationToken.None);
@@ -227,7 +229,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Blank_sibling_that_never_sent_a_webhook_is_found_by_discovery()
     {
         // Only the real conversation reached us; ElevenLabs also has the blank one (and an unrelated call of another agent).
-        _window.Conversations.Add(Samples.Real);
+        await KnowAsync(Samples.RealJson());
         _elevenLabs.Conversations.Add(Samples.RealJson());
         _elevenLabs.Conversations.Add(Samples.BlankJson());
         var other = Samples.Variant(Samples.RealJson(), "conv_other_agent", RealStart, "CAother");
@@ -252,16 +254,10 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task An_API_that_times_out_does_not_stop_alerts_on_what_is_known()
     {
-        _window.Conversations.Add(Samples.Real);
-        _window.Conversations.Add(Samples.Blank);
+        await KnowAsync(Samples.RealJson());
+        await KnowAsync(Samples.BlankJson());
         await using var stalled = await LoopbackServer.StartAsync((context, _) => Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted));
-        await using var services = Services(new()
-        {
-            [SettingNames.ElevenLabsBaseUrl] = stalled.BaseAddress.ToString(),
-            [SettingNames.ElevenLabsRetryAttempts] = "0",
-            [SettingNames.ElevenLabsAttemptTimeout] = "00:00:01",
-            [SettingNames.ElevenLabsTotalTimeout] = "00:00:02",
-        });
+        await using var services = Services(StalledApi(stalled));
 
         // The resilience pipeline gives up with Polly's TimeoutRejectedException, not an HttpRequestException.
         var result = await SweepAsync(services);
@@ -274,7 +270,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Discovery_can_be_turned_off_and_is_bounded()
     {
-        _window.Conversations.Add(Samples.Real);
+        await KnowAsync(Samples.RealJson());
         _elevenLabs.Conversations.Add(Samples.RealJson());
         _elevenLabs.Conversations.Add(Samples.BlankJson());
 
@@ -286,8 +282,8 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
         }
 
         // Three calls far apart need three queries; the bound allows one, the oldest.
-        _window.Conversations.Add(Samples.Parse(Samples.Variant(Samples.RealJson(), "conv_b", RealStart + 600, "CAb")));
-        _window.Conversations.Add(Samples.Parse(Samples.Variant(Samples.RealJson(), "conv_c", RealStart + 1200, "CAc")));
+        await KnowAsync(Samples.Variant(Samples.RealJson(), "conv_b", RealStart + 600, "CAb"));
+        await KnowAsync(Samples.Variant(Samples.RealJson(), "conv_c", RealStart + 1200, "CAc"));
         _time.Advance(TimeSpan.FromMinutes(25));
         await using var bounded = Services(new() { [SettingNames.DetectionDiscoveryMaxQueries] = "1" });
         var bound = await SweepAsync(bounded);
@@ -300,10 +296,10 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Calls_of_the_same_caller_minutes_apart_are_not_grouped()
     {
         // Same caller, same agent, two separate calls 10 minutes apart: with call SIDs and without.
-        _window.Conversations.Add(Samples.Real);
-        _window.Conversations.Add(Samples.Parse(Samples.Variant(Samples.RealJson(), "conv_later", RealStart + 600, "CAlater")));
-        _window.Conversations.Add(Samples.Parse(Samples.Variant(Samples.RealJson(), "conv_nosid_1", RealStart + 1200, null)));
-        _window.Conversations.Add(Samples.Parse(Samples.Variant(Samples.BlankJson(), "conv_nosid_2", RealStart + 1500, null)));
+        await KnowAsync(Samples.RealJson());
+        await KnowAsync(Samples.Variant(Samples.RealJson(), "conv_later", RealStart + 600, "CAlater"));
+        await KnowAsync(Samples.Variant(Samples.RealJson(), "conv_nosid_1", RealStart + 1200, null));
+        await KnowAsync(Samples.Variant(Samples.BlankJson(), "conv_nosid_2", RealStart + 1500, null));
         _time.Advance(TimeSpan.FromMinutes(30));
         await using var services = Services(new() { [SettingNames.DetectionDiscoveryEnabled] = "false" });
 
@@ -317,8 +313,8 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Two_real_group_does_not_alert_by_default_but_does_when_configured()
     {
-        _window.Conversations.Add(Samples.Real);
-        _window.Conversations.Add(Samples.Parse(Samples.Variant(Samples.RealJson(), "conv_transfer", RealStart + 30, "CAaaaa1111bbbb2222cccc3333dddd4444")));
+        await KnowAsync(Samples.RealJson());
+        await KnowAsync(Samples.Variant(Samples.RealJson(), "conv_transfer", RealStart + 30, "CAaaaa1111bbbb2222cccc3333dddd4444"));
         await using (var services = Services(new() { [SettingNames.DetectionDiscoveryEnabled] = "false" }))
         {
             var result = await SweepAsync(services);
@@ -340,11 +336,11 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Group_that_grows_gets_one_follow_up_alert()
     {
-        KnowRealAndBlank();
+        await KnowRealAndBlank();
         await using var services = Services(new() { [SettingNames.DetectionDiscoveryEnabled] = "false" });
         await SweepAsync(services);
 
-        _window.Conversations.Add(Samples.Parse(Samples.Variant(Samples.BlankJson(), "conv_third", RealStart + 2, "CAaaaa1111bbbb2222cccc3333dddd4444")));
+        await KnowAsync(Samples.Variant(Samples.BlankJson(), "conv_third", RealStart + 2, "CAaaaa1111bbbb2222cccc3333dddd4444"));
         _time.Advance(TimeSpan.FromMinutes(5));
         await SweepAsync(services);
         _time.Advance(TimeSpan.FromMinutes(5));
@@ -355,11 +351,259 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Contains("Follow-up", JsonNode.Parse(TeamsPosts[1].Body)!.ToJsonString());
         Assert.Contains("conv_third", TeamsPosts[1].Body);
 
-        // The window then loses a member: no new alert for the smaller view.
-        _window.Conversations.RemoveAll(c => c.ConversationId == "conv_third");
+        // Seen again (a redelivery): nothing new.
+        await KnowAsync(Samples.BlankJson());
         _time.Advance(TimeSpan.FromMinutes(5));
         await SweepAsync(services);
         Assert.Equal(2, TeamsPosts.Count);
+    }
+
+    private Dictionary<string, string?> NoDiscovery => new() { [SettingNames.DetectionDiscoveryEnabled] = "false" };
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(72)]
+    public async Task A_webhook_replayed_hours_after_its_call_alerts_its_pair_once(int hoursLater)
+    {
+        // The blank sibling was recorded at the time of the call; sweeps ran on; the real one's webhook is replayed later.
+        await KnowAsync(Samples.BlankJson());
+        await using var services = Services(NoDiscovery);
+        await SweepAsync(services);
+        _time.Advance(TimeSpan.FromHours(hoursLater));
+        await SweepAsync(services);
+
+        await KnowAsync(Samples.RealJson());
+        await SweepAsync(services);
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await SweepAsync(services);
+
+        Assert.Equal([["conv_sample_blank_02", "conv_sample_real_01"]], AlertedConversations());
+    }
+
+    [Fact]
+    public async Task A_SIP_pair_where_only_one_member_carries_call_id_alerts_once()
+    {
+        static JsonObject Sip(JsonObject json, string? callId)
+        {
+            var phone = json["metadata"]!["phone_call"]!.AsObject();
+            phone["type"] = "sip_trunking";
+            phone["call_sid"] = "sip_sid_7";
+            if (callId is not null) phone["call_id"] = callId;
+            json["conversation_initiation_client_data"]!["dynamic_variables"]!.AsObject().Remove("system__call_sid");
+            return json;
+        }
+        await KnowAsync(Sip(Samples.RealJson(), "a84b4c76e66710@pc33.example.com"));
+        await KnowAsync(Sip(Samples.BlankJson(), null));
+        await using var services = Services(NoDiscovery);
+
+        await SweepAsync(services);
+        await SweepAsync(services);
+
+        Assert.Equal([["conv_sample_blank_02", "conv_sample_real_01"]], AlertedConversations());
+    }
+
+    [Fact]
+    public async Task An_earlier_sibling_found_after_the_alert_gives_one_follow_up_and_no_new_alert()
+    {
+        // A call without telephony ids: grouped by agent, caller and time, so its natural key names its first member.
+        await KnowAsync(Samples.Variant(Samples.RealJson(), "conv_k_real", RealStart, null));
+        await KnowAsync(Samples.Variant(Samples.BlankJson(), "conv_k_blank", RealStart + 20, null));
+        await using var services = Services(NoDiscovery);
+        await SweepAsync(services);
+
+        await KnowAsync(Samples.Variant(Samples.BlankJson(), "conv_k_earlier", RealStart - 30, null));
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await SweepAsync(services);
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await SweepAsync(services);
+
+        await AssertAlertThenOneFollowUpAsync("conv_k_earlier", "fuzzy:agent_01jx7sample0000000000000:conv_k_real");
+    }
+
+    [Fact]
+    public async Task A_sibling_discovered_after_the_alert_because_the_API_was_down_gives_one_follow_up()
+    {
+        // Both conversations of the call reached us; ElevenLabs also holds an SDK session of the agent 3 s earlier.
+        await KnowRealAndBlank();
+        _elevenLabs.Conversations.Add(Samples.Session("conv_sdk_earlier", RealStart - 3, "python_sdk"));
+        await using (var stalled = await LoopbackServer.StartAsync((context, _) => Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted)))
+        await using (var apiDown = Services(StalledApi(stalled)))
+        {
+            await SweepAsync(apiDown); // alerts on what is known; discovery fails and waits for the next sweep
+        }
+
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await using var services = Services();
+        await SweepAsync(services);
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await SweepAsync(services);
+
+        await AssertAlertThenOneFollowUpAsync("conv_sdk_earlier", "twilio:CAaaaa1111bbbb2222cccc3333dddd4444");
+    }
+
+    [Fact]
+    public async Task A_restart_with_the_same_data_gives_no_second_alert()
+    {
+        await KnowRealAndBlank();
+        await using (var before = Services(NoDiscovery)) await SweepAsync(before);
+
+        // A new instance reads every change again (its checkpoint set back, as after a restore or a replay of everything).
+        await using var after = Services(NoDiscovery);
+        await after.GetRequiredService<SweepCheckpoint>().SaveAsync(_time.GetUtcNow().AddDays(-1), CancellationToken.None);
+        await SweepAsync(after);
+
+        Assert.Equal([["conv_sample_blank_02", "conv_sample_real_01"]], AlertedConversations());
+    }
+
+    [Fact]
+    public async Task Malformed_JSON_for_one_conversation_does_not_stop_the_other_groups_or_the_retries()
+    {
+        // An alert whose Teams post failed in an earlier sweep waits to be retried.
+        await KnowRealAndBlank();
+        _teamsFailuresLeft = 1;
+        await using var services = Services();
+        await SweepAsync(services);
+        Assert.Single(TeamsPosts);
+
+        // Next: a call whose unsettled sibling answers broken JSON, and another real + blank call.
+        _time.Advance(TimeSpan.FromMinutes(40));
+        await KnowAsync(Samples.Variant(Samples.RealJson(), "conv_b_real", RealStart + 900, "CAb"));
+        await KnowAsync(Samples.Variant(Samples.BlankJson(), "conv_b_young", RealStart + 901, "CAb"), DateTimeOffset.FromUnixTimeSeconds(RealStart + 905));
+        _elevenLabs.Malformed.Add("conv_b_young");
+        await KnowAsync(Samples.Variant(Samples.RealJson(), "conv_c_real", RealStart + 1800, "CAc"));
+        await KnowAsync(Samples.Variant(Samples.BlankJson(), "conv_c_blank", RealStart + 1801, "CAc"));
+        var result = await SweepAsync(services);
+
+        Assert.Equal(
+            [["conv_sample_blank_02", "conv_sample_real_01"], ["conv_sample_blank_02", "conv_sample_real_01"], ["conv_c_blank", "conv_c_real"]],
+            AlertedConversations());
+        Assert.Contains(result.Pending, g => g.ConversationIds.Contains("conv_b_young"));
+    }
+
+    [Fact]
+    public async Task Discovered_siblings_are_recorded_and_fetched_once_and_a_spent_budget_resumes_oldest_first()
+    {
+        // Three calls far apart; only their real conversations reached us, ElevenLabs also has each one's blank sibling.
+        _time.Advance(TimeSpan.FromMinutes(25));
+        var calls = new[] { ("conv_sample_real_01", "conv_sample_blank_02", 0L, "CAaaaa1111bbbb2222cccc3333dddd4444"), ("conv_b", "conv_b_blank", 600L, "CAb"), ("conv_c", "conv_c_blank", 1200L, "CAc") };
+        foreach (var (real, blank, offset, sid) in calls)
+        {
+            var realJson = Samples.Variant(Samples.RealJson(), real, RealStart + offset, sid);
+            await KnowAsync(realJson);
+            _elevenLabs.Conversations.Add(realJson);
+            _elevenLabs.Conversations.Add(Samples.Variant(Samples.BlankJson(), blank, RealStart + offset - 1, sid));
+        }
+        await using var services = Services(new() { [SettingNames.DetectionDiscoveryMaxQueries] = "1" });
+
+        var first = await SweepAsync(services);
+        for (var i = 0; i < 3; i++)
+        {
+            _time.Advance(TimeSpan.FromMinutes(5));
+            await SweepAsync(services);
+        }
+
+        Assert.True(first.Discovery.Truncated);
+        Assert.Equal(
+            [["conv_sample_blank_02", "conv_sample_real_01"], ["conv_b", "conv_b_blank"], ["conv_c", "conv_c_blank"]],
+            AlertedConversations());
+        foreach (var (_, blank, _, _) in calls) Assert.Equal(1, _elevenLabs.Count("/v1/convai/conversations/" + blank));
+        var row = await azurite.Storage.Table(StorageNames.ConversationsTable).GetEntityAsync<TableEntity>("conv_b_blank", "");
+        Assert.True(row.Value.GetBoolean("Discovered"));
+    }
+
+    [Fact]
+    public async Task A_conversation_recorded_again_in_the_next_hour_is_one_change()
+    {
+        // Found by `convo reliability`: the two change rows (one per hour bucket) once broke the whole sweep.
+        _time.Advance(TimeSpan.FromMinutes(49)); // 15:59
+        await KnowAsync(Samples.BlankJson());
+        _time.Advance(TimeSpan.FromMinutes(2)); // 16:01
+        await KnowAsync(Samples.BlankJson());
+        await KnowAsync(Samples.RealJson());
+        await using var services = Services(NoDiscovery);
+
+        var result = await SweepAsync(services);
+
+        Assert.Equal(2, result.Changes);
+        Assert.Equal([["conv_sample_blank_02", "conv_sample_real_01"]], AlertedConversations());
+    }
+
+    [Fact]
+    public async Task The_same_caller_calling_twice_90_seconds_apart_with_two_call_SIDs_is_two_calls()
+    {
+        await KnowAsync(Samples.Variant(Samples.RealJson(), "conv_first", RealStart, "CAfirst"));
+        await KnowAsync(Samples.Variant(Samples.BlankJson(), "conv_second", RealStart + 90, "CAsecond"));
+        await using var services = Services(NoDiscovery);
+
+        var result = await SweepAsync(services);
+
+        Assert.Empty(result.Duplicates);
+        Assert.Empty(TeamsPosts);
+    }
+
+    [Fact]
+    public async Task A_conversation_read_5_seconds_after_it_started_is_not_called_blank()
+    {
+        // Read 5 s in, the second conversation of the call was still "initiated"; by the sweep it had become real.
+        await KnowAsync(Samples.RealJson());
+        var young = Samples.Variant(Samples.BlankJson(), "conv_young", RealStart + 1, "CAaaaa1111bbbb2222cccc3333dddd4444");
+        await KnowAsync(young, DateTimeOffset.FromUnixTimeSeconds(RealStart + 6));
+        var later = Samples.Variant(Samples.RealJson(), "conv_young", RealStart + 1, "CAaaaa1111bbbb2222cccc3333dddd4444");
+        _elevenLabs.Conversations.Add(later);
+        await using var services = Services(NoDiscovery);
+
+        var result = await SweepAsync(services);
+
+        Assert.Empty(TeamsPosts);
+        Assert.Equal(Verdict.TwoReal, Assert.Single(result.Duplicates).Verdict);
+    }
+
+    [Fact]
+    public async Task A_blank_SDK_session_2_seconds_after_a_phone_call_alerts_with_it_as_probable_but_a_widget_90_seconds_later_does_not()
+    {
+        await KnowAsync(Samples.RealJson());
+        await KnowAsync(Samples.Session("conv_sdk", RealStart + 2, "python_sdk"));
+        await KnowAsync(Samples.Session("conv_widget", RealStart + 90, "widget"));
+        await using var services = Services(NoDiscovery);
+
+        await SweepAsync(services);
+
+        Assert.Equal([["conv_sample_real_01", "conv_sdk"]], AlertedConversations());
+        Assert.Contains("probable sibling", Assert.Single(TeamsPosts).Body);
+    }
+
+    /// <summary>An API that answers nothing within the (shortened) timeouts.</summary>
+    private static Dictionary<string, string?> StalledApi(LoopbackServer stalled) => new()
+    {
+        [SettingNames.ElevenLabsBaseUrl] = stalled.BaseAddress.ToString(),
+        [SettingNames.ElevenLabsRetryAttempts] = "0",
+        [SettingNames.ElevenLabsAttemptTimeout] = "00:00:01",
+        [SettingNames.ElevenLabsTotalTimeout] = "00:00:02",
+    };
+
+    /// <summary>Exactly two Teams posts: the call's alert, then one follow-up naming the new member, under one alert key.</summary>
+    private async Task AssertAlertThenOneFollowUpAsync(string newConversationId, string alertKey)
+    {
+        Assert.Equal(2, TeamsPosts.Count);
+        Assert.DoesNotContain("Follow-up", TeamsPosts[0].Body);
+        Assert.Contains("Follow-up", TeamsPosts[1].Body);
+        Assert.Contains("new: " + newConversationId, TeamsPosts[1].Body);
+        Assert.Equal([alertKey], await AlertKeysAsync());
+    }
+
+    /// <summary>The conversation ids each Teams post named, in order: what was sent, and nothing else.</summary>
+    private List<List<string>> AlertedConversations() => TeamsPosts
+        .Select(p => System.Text.RegularExpressions.Regex.Matches(p.Body, @"history/(conv_[A-Za-z0-9_]+)").Select(m => m.Groups[1].Value).Distinct().Order(StringComparer.Ordinal).ToList())
+        .ToList();
+
+    private async Task<List<string>> AlertKeysAsync()
+    {
+        var keys = new List<string>();
+        await foreach (var e in azurite.Storage.Table(StorageNames.AlertsTable).QueryAsync<TableEntity>(select: ["PartitionKey"]))
+        {
+            if (e.PartitionKey is not (AlertLedger.OpenPartition or AlertLedger.MemberPartition or AlertLedger.HealthPartition)) keys.Add(e.PartitionKey);
+        }
+        return keys.Distinct().ToList();
     }
 
     [Fact]
@@ -370,7 +614,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
               "is_disabled":false,"is_auto_disabled":true,"created_at_unix":1763900000,"auth_type":"hmac",
               "most_recent_failure_error_code":503,"most_recent_failure_timestamp":1763996000,"some_new_field":{"x":1}}]
             """)!.AsArray();
-        await using var services = Services(new() { [SettingNames.DetectionWebhookHealthEnabled] = "true" });
+        await using var services = Services(new() { [SettingNames.DetectionWebhookHealthEnabled] = "true", [SettingNames.DetectionWebhookId] = "wh_feed" });
         await services.GetRequiredService<IWebhookHeartbeat>().RecordAsync(_time.GetUtcNow().AddMinutes(-1), CancellationToken.None);
 
         var first = await SweepAsync(services);
@@ -395,12 +639,36 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Webhook_health_watches_only_the_webhook_that_points_at_this_app()
+    {
+        _elevenLabs.Webhooks = JsonNode.Parse("""
+            [{"name":"ConvoFunctions","webhook_id":"wh_ours","webhook_url":"https://func-convo.azurewebsites.net/api/webhooks/elevenlabs","is_disabled":false,"is_auto_disabled":true},
+             {"name":"CRM sync","webhook_id":"wh_other","webhook_url":"https://crm.example.com/hooks","is_disabled":false,"is_auto_disabled":true}]
+            """)!.AsArray();
+        await using var services = Services(new()
+        {
+            [SettingNames.DetectionWebhookHealthEnabled] = "true",
+            ["WEBSITE_HOSTNAME"] = "func-convo.azurewebsites.net",
+        });
+        await services.GetRequiredService<IWebhookHeartbeat>().RecordAsync(_time.GetUtcNow().AddMinutes(-1), CancellationToken.None);
+
+        var result = await SweepAsync(services);
+
+        Assert.Equal(["wh_ours"], result.WebhookProblems.Select(p => p.Subject));
+        Assert.DoesNotContain("wh_other", Assert.Single(TeamsPosts).Body);
+    }
+
+    [Fact]
     public async Task Quiet_webhook_while_ElevenLabs_lists_conversations_raises_a_health_alert()
     {
         _elevenLabs.Conversations.Add(Samples.RealJson());
         await using var services = Services(new() { [SettingNames.DetectionWebhookHealthEnabled] = "true" });
         await services.GetRequiredService<IWebhookHeartbeat>().RecordAsync(_time.GetUtcNow().AddHours(-3), CancellationToken.None);
 
+        // A deployment that just started is not "quiet" yet: it waits a whole quiet period first.
+        Assert.Empty((await SweepAsync(services)).WebhookProblems);
+        _time.Advance(TimeSpan.FromMinutes(31));
+        _elevenLabs.Conversations.Add(Samples.Variant(Samples.RealJson(), "conv_recent", _time.GetUtcNow().AddMinutes(-10).ToUnixTimeSeconds(), "CArecent"));
         var result = await SweepAsync(services);
 
         Assert.Equal(WebhookHealthCheck.Quiet, Assert.Single(result.WebhookProblems).Kind);
@@ -410,7 +678,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Email_uses_an_Entra_token_when_no_access_key_is_set()
     {
-        KnowRealAndBlank();
+        await KnowRealAndBlank();
         // Replace the credential seam with a fixed token.
         var provider = TestServices.Create(azurite.ConnectionString, _time, new Dictionary<string, string?>
         {
@@ -422,7 +690,6 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
             [SettingNames.DetectionWebhookHealthEnabled] = "false",
         }, s =>
         {
-            s.AddSingleton<IConversationWindow>(_window);
             s.AddSingleton(new AcsCredential(new FixedTokenCredential()));
         });
         await using (provider) await SweepAsync(provider);

@@ -66,8 +66,11 @@ public sealed class GroupingTests
         var pair = Assert.Single(groups, g => g.IsDuplicate);
         Assert.True(pair.IsFuzzy);
         Assert.Equal(["conv_sample_blank_02", "conv_sample_real_01"], pair.Conversations.Select(c => c.ConversationId));
-        Assert.StartsWith("fuzzy:agent_01jx7sample0000000000000:", pair.Key);
-        Assert.DoesNotContain("447700900123", pair.Key);
+        // Named by its first conversation: nothing derived from the caller's number, so nothing to reverse by
+        // enumerating numbers, and no secret to keep for it.
+        Assert.Equal("fuzzy:agent_01jx7sample0000000000000:conv_sample_blank_02", pair.Key);
+        var digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("447700900123")));
+        Assert.DoesNotContain(digest[..8], pair.Key);
         Assert.Equal(5, groups.Sum(g => g.Conversations.Count));
     }
 
@@ -78,6 +81,53 @@ public sealed class GroupingTests
         var group = Assert.Single(DuplicateGrouper.Group([Samples.Real, blank], Gap));
         Assert.Equal("twilio:CAaaaa1111bbbb2222cccc3333dddd4444", group.Key);
         Assert.Equal(2, group.Conversations.Count);
+    }
+
+    [Fact]
+    public void Conversations_sharing_any_telephony_id_are_one_call_whichever_ids_each_carries()
+    {
+        // The real one carries call_sid and SIP call_id; one sibling only the call_id (an initiation failure's SIP body),
+        // another only the call_sid.
+        var real = Samples.Real with { CallKey = "sip:sid_9", OtherCallKeys = ["sip:cid@pbx"] };
+        var onlyCallId = Samples.Blank with { ConversationId = "only_call_id", CallKey = "sip:cid@pbx", OtherCallKeys = [] };
+        var onlySid = Samples.Blank with { ConversationId = "only_sid", CallKey = "sip:sid_9", OtherCallKeys = [] };
+
+        var group = Assert.Single(DuplicateGrouper.Group([onlyCallId, real, onlySid], Gap));
+
+        Assert.Equal(3, group.Conversations.Count);
+        Assert.Equal("sip:cid@pbx", group.Key); // the smallest key: the same whatever order they arrive in
+        Assert.Equal(group.Key, Assert.Single(DuplicateGrouper.Group([onlySid, real, onlyCallId], Gap)).Key);
+    }
+
+    [Fact]
+    public void A_blank_session_without_phone_metadata_next_to_a_call_of_its_agent_is_a_probable_sibling()
+    {
+        var session = Samples.Blank with { ConversationId = "sdk", CallKey = null, OtherCallKeys = [], Provider = null, Caller = null, CallSid = null, Direction = null };
+        var near = session with { StartTime = Samples.Real.StartTime.AddSeconds(2) };
+        var far = session with { ConversationId = "widget", StartTime = Samples.Real.StartTime.AddSeconds(90) };
+        var realSession = near with { ConversationId = "real_web", Status = "done", MessageCount = 4 };
+
+        var groups = DuplicateGrouper.Group([Samples.Real, near, far, realSession], Gap);
+
+        var call = Assert.Single(groups, g => g.IsDuplicate);
+        Assert.Equal(["conv_sample_real_01", "sdk"], call.ConversationIds.Order());
+        Assert.Equal(["sdk"], call.Probable);
+        Assert.Equal(Verdict.RealPlusBlank, call.Verdict);
+    }
+
+    [Fact]
+    public void A_conversation_is_judged_only_once_settled()
+    {
+        var start = Samples.Blank.StartTime;
+        var delay = TimeSpan.FromMinutes(2);
+        Assert.False((Samples.Blank with { ReadAt = start.AddSeconds(5) }).IsSettled(delay)); // still "initiated" 5 s in
+        Assert.True((Samples.Blank with { ReadAt = start.AddMinutes(3) }).IsSettled(delay));
+        Assert.True((Samples.Blank with { Status = "failed", ReadAt = start.AddSeconds(5) }).IsSettled(delay)); // final
+        Assert.True((Samples.Blank with { ReadAt = start.AddSeconds(5), FailureReason = "busy" }).IsSettled(delay));
+        // The API does not know it (404): nothing will change, and it is neither blank nor a probable sibling.
+        var notFound = Samples.Blank with { Status = "unknown", ReadAt = null, Source = "not_found", CallKey = null, Provider = null, Caller = null };
+        Assert.True(notFound.IsSettled(delay));
+        Assert.False(notFound.IsBlank);
     }
 
     [Fact]
@@ -94,9 +144,10 @@ public sealed class GroupingTests
     {
         var t = Samples.Real.StartTime;
         var ranges = SiblingDiscovery.MergedRanges(
-            [Samples.Real, Samples.Real with { StartTime = t.AddSeconds(30) }, Samples.Real with { StartTime = t.AddMinutes(30) }, Samples.Real with { AgentId = "b" }],
+            [Samples.Real, Samples.Real with { ConversationId = "b", StartTime = t.AddSeconds(30) }, Samples.Real with { ConversationId = "c", StartTime = t.AddMinutes(30) }, Samples.Real with { ConversationId = "d", AgentId = "b" }],
             Gap);
         Assert.Equal(3, ranges.Count);
+        Assert.Contains(ranges, r => r.Calls.SequenceEqual(["conv_sample_real_01", "b"]));
         Assert.Contains(ranges, r => r.AgentId == Samples.Real.AgentId && r.From == t.AddSeconds(-121) && r.To == t.AddSeconds(151));
     }
 
@@ -124,6 +175,7 @@ public sealed class GroupingTests
         Assert.Equal(TimeSpan.FromHours(1), o.LookBack);
         Assert.Equal(TimeSpan.FromMinutes(2), o.SettleDelay);
         Assert.Equal(TimeSpan.FromMinutes(2), o.FuzzyGap);
+        Assert.Equal(TimeSpan.FromSeconds(15), o.ProbableSiblingGap);
         Assert.Equal([Verdict.RealPlusBlank], o.AlertingVerdicts);
         Assert.True(o.DiscoveryEnabled);
         Assert.True(DetectionOptions.TryParseSchedule("*/10 * * * * *", out _));

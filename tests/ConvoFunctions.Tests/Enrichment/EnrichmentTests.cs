@@ -123,6 +123,24 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal("api", (await ConversationAsync(RealId)).GetString("Source"));
     }
 
+    [Theory]
+    [InlineData("{\"conversation_id\":\"conv_sample_real_01\",\"status\":")] // cut short: not JSON
+    [InlineData("{\"conversation_id\":\"conv_sample_real_01\",\"metadata\":{\"start_time_unix_secs\":[1]}}")] // a field of another type
+    public async Task An_answer_that_can_never_be_read_goes_to_the_poison_queue_on_its_first_delivery(string answer)
+    {
+        _api.Serve(RealId, _ => StandInAnswer.Ok(answer));
+        await using var services = Services();
+        await IngestAsync(services, Fixtures.Bytes(Fixtures.Transcription));
+
+        Assert.Null(await DeliverAsync(services)); // completed: no redelivery can fix it
+
+        var poisoned = Assert.Single((await azurite.Storage.Queue(StorageNames.WebhookEventsPoisonQueue).PeekMessagesAsync(32)).Value);
+        var envelope = JsonNode.Parse(poisoned.Body.ToString())!;
+        Assert.StartsWith("JsonException", envelope["reason"]!.GetValue<string>());
+        Assert.Equal(1, envelope["attempts"]!.GetValue<int>());
+        Assert.Equal(1, _api.Attempts(RealId));
+    }
+
     [Fact]
     public async Task Five_500s_put_the_message_in_the_poison_queue_and_convo_replay_brings_it_back()
     {
@@ -222,7 +240,7 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("sip_trunking", "sip:a84b4c76e66710@pc33.example.com")]
+    [InlineData("sip_trunking", "sip:sip_call_sid_1")]
     [InlineData("exotel", "exotel:exo_77_a_b_c")]
     public async Task Sip_and_exotel_conversations_get_provider_prefixed_call_keys(string type, string expectedKey)
     {
@@ -246,9 +264,11 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Null(await DeliverAsync(services));
 
         Assert.Equal(expectedKey, (await ConversationAsync(id)).GetString("CallKey"));
-        var call = Assert.Single(await RowsAsync(StorageNames.CallsTable));
-        Assert.Equal(expectedKey, call.PartitionKey);
-        Assert.Equal(type, call.GetString("Provider"));
+        // A row under every telephony id: a sibling carrying only the SIP Call-ID (or only the call_sid) finds the call.
+        var calls = await RowsAsync(StorageNames.CallsTable);
+        Assert.Equal(type == "sip_trunking" ? [expectedKey, "sip:a84b4c76e66710@pc33.example.com"] : [expectedKey],
+            calls.Select(c => c.PartitionKey).OrderBy(k => k == expectedKey ? 0 : 1));
+        Assert.All(calls, call => Assert.Equal(type, call.GetString("Provider")));
     }
 
     [Fact]
@@ -427,7 +447,8 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
         foreach (var table in new[] { StorageNames.ConversationsTable, StorageNames.CallsTable, StorageNames.ActivityTable })
         {
             tables[table] = (await RowsAsync(table))
-                .Select(row => row.Where(p => p.Key is not ("Timestamp" or "odata.etag")).OrderBy(p => p.Key, StringComparer.Ordinal)
+                // ReadAt is when the API was asked: a later reading is newer, everything it read is the same.
+                .Select(row => row.Where(p => p.Key is not ("Timestamp" or "odata.etag" or "ReadAt")).OrderBy(p => p.Key, StringComparer.Ordinal)
                     .ToDictionary(p => p.Key, p => p.Value))
                 .ToList();
         }
@@ -452,9 +473,10 @@ internal static class EnrichmentStorage
         await storage.Queue(StorageNames.WebhookEventsPoisonQueue).ClearMessagesAsync();
         var container = storage.Container(StorageNames.WebhookContainer);
         await foreach (var blob in container.GetBlobsAsync()) await container.DeleteBlobAsync(blob.Name);
-        foreach (var name in new[] { StorageNames.ConversationsTable, StorageNames.CallsTable, StorageNames.ActivityTable })
+        foreach (var name in new[] { StorageNames.ConversationsTable, StorageNames.CallsTable, StorageNames.ActivityTable, StorageNames.ChangesTable, StorageNames.AlertsTable })
         {
             var table = storage.Table(name);
+            await table.CreateIfNotExistsAsync();
             foreach (var row in await RowsAsync(storage, name)) await table.DeleteEntityAsync(row.PartitionKey, row.RowKey);
         }
     }

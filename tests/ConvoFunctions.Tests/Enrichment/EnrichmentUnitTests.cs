@@ -15,7 +15,8 @@ public sealed class CallKeyTests
     [InlineData("twilio", "CA123", null, null, "twilio:CA123")]
     [InlineData("twilio", null, null, "CA999", "twilio:CA999")] // call_sid missing: system__call_sid is Twilio's
     [InlineData("exotel", "exo123", null, null, "exotel:exo123")]
-    [InlineData("sip_trunking", "sid_1", "abc@host", null, "sip:abc@host")] // the SIP Call-ID wins
+    [InlineData("sip_trunking", "sid_1", "abc@host", null, "sip:sid_1")] // call_sid is required on every phone_call; call_id is optional
+    [InlineData("sip_trunking", null, "abc@host", null, "sip:abc@host")] // only a Call-ID (an initiation failure's SIP body)
     [InlineData("sip_trunking", "sid_1", null, null, "sip:sid_1")]
     [InlineData("sip_trunking", "sid_1", "  ", null, "sip:sid_1")]
     [InlineData(null, null, null, "CA777", "twilio:CA777")] // no phone_call, but a Twilio dynamic variable
@@ -81,10 +82,13 @@ public sealed class ConversationFactsTests
     [InlineData("failed", 0, true, 0, false)]
     [InlineData("failed", 0, false, 12, false)]
     [InlineData(null, 0, false, 0, false)]
-    public void The_blank_rule(string? status, int? messages, bool? hasAudio, int? duration, bool blank) =>
+    [InlineData("initiated", 0, null, 0, false, true)] // auxiliary audio is audio
+    [InlineData(null, 0, null, 0, true, false, "sip_trunking_failed")] // an initiation failure known only from its webhook
+    public void The_blank_rule(string? status, int? messages, bool? hasAudio, int? duration, bool blank, bool auxiliaryAudio = false, string? failureReason = null) =>
         Assert.Equal(blank, new ConversationFacts
         {
             ConversationId = "c", Source = FactSources.Api, Status = status, MessageCount = messages, HasAudio = hasAudio, DurationSeconds = duration,
+            HasAuxiliaryAudio = auxiliaryAudio, FailureReason = failureReason,
         }.IsBlank);
 
     [Fact]

@@ -67,15 +67,22 @@ public sealed class InitiationRouteTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task A_sip_trunk_call_id_keys_the_call_as_sip()
+    public async Task A_sip_trunk_call_is_keyed_by_its_call_sid_as_conversations_are_and_by_call_id_without_one()
     {
+        var callSid = Guid.NewGuid().ToString("N");
         var callId = Guid.NewGuid().ToString("N") + "@sip.example.net";
+        var onlyCallId = Guid.NewGuid().ToString("N") + "@sip.example.net";
         await using var services = Services();
 
-        var (status, _) = await PostAsync(services, $$$"""{"caller_id":"{{{Caller}}}","agent_id":"a","called_number":"+442071838750","call_sid":"{{{Guid.NewGuid():N}}}","call_id":"{{{callId}}}","extra":{"x":1}}""", Secret);
+        var (status, _) = await PostAsync(services, $$$"""{"caller_id":"{{{Caller}}}","agent_id":"a","called_number":"+442071838750","call_sid":"{{{callSid}}}","call_id":"{{{callId}}}","extra":{"x":1}}""", Secret);
+        var (statusWithoutSid, _) = await PostAsync(services, $$$"""{"caller_id":"{{{Caller}}}","agent_id":"a","called_number":"+442071838750","call_id":"{{{onlyCallId}}}"}""", Secret);
 
         Assert.Equal(200, status);
-        Assert.Single(await RowsAsync(services, "sip:" + callId));
+        Assert.Equal(200, statusWithoutSid);
+        // call_sid is the primary key of every phone call (CallKey), so a call's start rows meet its conversations.
+        Assert.Single(await RowsAsync(services, "sip:" + callSid));
+        Assert.Empty(await RowsAsync(services, "sip:" + callId));
+        Assert.Single(await RowsAsync(services, "sip:" + onlyCallId));
     }
 
     [Theory]

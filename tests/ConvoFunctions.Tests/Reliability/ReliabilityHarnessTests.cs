@@ -4,7 +4,8 @@ namespace ConvoFunctions.Tests.Reliability;
 
 /// <summary>
 /// The small run of <c>convo reliability</c>: 200 webhooks, one storage outage, API faults, bad input.
-/// Counting, not sampling: nothing acknowledged may be lost, nothing transient may end in poison, no group alerted twice.
+/// Counting, not sampling: nothing acknowledged may be lost, nothing transient may end in poison, every duplicate group
+/// alerted once and nothing else.
 /// </summary>
 public sealed class ReliabilityHarnessTests
 {
@@ -36,5 +37,11 @@ public sealed class ReliabilityHarnessTests
         Assert.True(report.DuplicateGroups > 0);
         Assert.Equal(report.DuplicateGroups, report.AlertedGroups);
         Assert.Empty(report.DoubledGroups);
+        // Real traffic's shapes are all in the run: replays hours late, SIP with a partial call_id, keyless pairs,
+        // redials within the fuzzy gap; each duplicate alerted, no single call alerted, no alert mixing two calls.
+        Assert.Equal(5, report.Shapes.Count);
+        Assert.Empty(report.MissedGroups);
+        Assert.Empty(report.FalseAlerts);
+        Assert.Empty(report.MixedAlerts);
     }
 }

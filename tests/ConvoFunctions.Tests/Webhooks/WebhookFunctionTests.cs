@@ -57,6 +57,25 @@ public sealed class WebhookFunctionTests(AzuriteFixture azurite) : IAsyncLifetim
         Assert.StartsWith("2025/11/24/" + type + "/" + conversationId + "/", blob);
     }
 
+    [Fact]
+    public async Task The_heartbeat_is_written_when_a_webhook_arrives_not_when_it_is_enriched()
+    {
+        var alerts = azurite.Storage.Table(StorageNames.AlertsTable);
+        await alerts.CreateIfNotExistsAsync();
+        await alerts.DeleteEntityAsync(TableWebhookHeartbeat.Partition, TableWebhookHeartbeat.RowKey);
+        var body = Fixtures.Bytes(Fixtures.Transcription);
+
+        // No API key, no enrichment run at all: only the arrival.
+        await using var services = TestServices.Create(azurite.ConnectionString, _time);
+        var context = Request(body, Sign(body));
+        Assert.Equal(200, ((ContentResult)await Function(services).Run(context.Request, CancellationToken.None)).StatusCode);
+
+        // Written off the request path: await it rather than assume it finished with the answer.
+        var heartbeat = services.GetRequiredService<IWebhookHeartbeat>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (await heartbeat.LastReceivedAsync(timeout.Token) != Now) await Task.Delay(20, timeout.Token);
+    }
+
     public static TheoryData<string, string?, string> Forgeries() => new()
     {
         { "tampered body", null, "signature" },
@@ -108,6 +127,50 @@ public sealed class WebhookFunctionTests(AzuriteFixture azurite) : IAsyncLifetim
         Assert.Equal("Malformed webhook body", json.GetProperty("title").GetString());
         Assert.Empty(await PeekAsync());
         Assert.Empty(await BlobNamesAsync());
+    }
+
+    /// <summary>Signed bodies of odd shapes, and what each must be answered: never a 5xx (ElevenLabs disables a failing webhook).</summary>
+    public static TheoryData<string, byte[], int, string?> OddBodies()
+    {
+        static byte[] U(string text) => Encoding.UTF8.GetBytes(text);
+        static byte[] T(string timestamp, string start = "1763996400") => U(
+            "{\"type\":\"post_call_transcription\",\"event_timestamp\":" + timestamp
+            + ",\"data\":{\"conversation_id\":\"conv_odd\",\"agent_id\":\"agent_1\",\"metadata\":{\"start_time_unix_secs\":" + start + "}}}");
+        var invalidUtf8 = U("""{"type":"post_call_transcription","data":{"conversation_id":"conv_X","transcript":[{"message":"hi"}]}}""");
+        invalidUtf8[Array.IndexOf(invalidUtf8, (byte)'X')] = 0xC3; // a lead byte with no continuation
+        var deep = U("{\"type\":\"post_call_transcription\",\"data\":{\"x\":" + new string('[', 20_000) + new string(']', 20_000) + "}}");
+        return new()
+        {
+            { "event_timestamp in milliseconds", T("1763996550000"), 200, null },
+            { "start_time_unix_secs in milliseconds", T("1763996550", "1763996400000"), 200, null },
+            { "float event_timestamp", T("1763996550.25"), 200, null },
+            { "huge float", T("1e308"), 400, "event_timestamp" },
+            { "400-digit number", T(new string('9', 400)), 400, "event_timestamp" },
+            { "negative timestamp", T("-5"), 400, "event_timestamp" },
+            { "string timestamp", T("\"soon\""), 400, "event_timestamp" },
+            { "start time out of range", T("1763996550", "1e300"), 400, "start_time_unix_secs" },
+            { "invalid UTF-8 in a string", invalidUtf8, 400, "UTF-8" },
+            { "empty", [], 400, null },
+            { "null", U("null"), 400, null },
+            { "array", U("[]"), 400, null },
+            { "BOM", [0xEF, 0xBB, 0xBF, .. U("""{"type":"post_call_audio","data":{}}""")], 400, null },
+            { "nesting 20,000 deep", deep, 400, null },
+            { "duplicate keys", U("""{"type":"x","type":"post_call_audio","data":{"conversation_id":"a","conversation_id":"conv_dup"}}"""), 200, null },
+            { "control characters in an id", U("""{"type":"post_call_audio","data":{"conversation_id":"conv\u0001x"}}"""), 400, "conversation_id" },
+            { "over-long id", U("{\"type\":\"post_call_audio\",\"data\":{\"conversation_id\":\"" + new string('c', 300) + "\"}}"), 400, "conversation_id" },
+            { "numeric id", U("""{"type":"post_call_audio","data":{"agent_id":42}}"""), 400, "agent_id" },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(OddBodies))]
+    public async Task Every_signed_body_is_answered_200_or_400_naming_the_field(string shape, byte[] body, int expected, string? field)
+    {
+        var (status, json) = await PostAsync(body, Sign(body));
+
+        Assert.True(status == expected, $"{shape}: answered {status}, expected {expected}");
+        if (field is not null) Assert.Contains(field, json.GetProperty("detail").GetString());
+        if (status == 400) Assert.Empty(await BlobNamesAsync());
     }
 
     [Fact]

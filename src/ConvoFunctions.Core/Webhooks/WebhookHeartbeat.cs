@@ -1,44 +1,35 @@
 using Azure;
 using Azure.Data.Tables;
-using ConvoFunctions.Alerts;
 using ConvoFunctions.Storage;
 
-namespace ConvoFunctions.Detection;
+namespace ConvoFunctions.Webhooks;
 
 /// <summary>When the last ElevenLabs webhook arrived: one tiny row, so the health check never reads blobs or queues.</summary>
 internal interface IWebhookHeartbeat
 {
     Task<DateTimeOffset?> LastReceivedAsync(CancellationToken cancellationToken);
 
-    /// <summary>Called by enrichment for every webhook event it takes (its arrival time); keeps the newest time.</summary>
+    /// <summary>Called by ingest for every webhook it accepts (its arrival time); keeps the newest time.</summary>
     Task RecordAsync(DateTimeOffset receivedAt, CancellationToken cancellationToken);
 }
 
 /// <summary>The heartbeat as row <c>health</c>/<c>last_webhook</c> of the <c>alerts</c> table.</summary>
 internal sealed class TableWebhookHeartbeat(StorageAccount storage) : IWebhookHeartbeat
 {
+    /// <summary>The <c>alerts</c> table's partition of health state (this heartbeat, the webhook health incidents).</summary>
+    public const string Partition = "health";
     public const string RowKey = "last_webhook";
     private const string Column = "ReceivedAt";
 
     // The quiet-period check works in tens of minutes; one write a minute per instance is plenty, and spares every
-    // enrichment two table round trips.
+    // webhook two table round trips.
     private static readonly TimeSpan Resolution = TimeSpan.FromMinutes(1);
     private long _lastRecordedTicks;
 
     private TableClient Table => storage.Table(StorageNames.AlertsTable);
 
-    public async Task<DateTimeOffset?> LastReceivedAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            var row = await Table.GetEntityIfExistsAsync<TableEntity>(AlertLedger.HealthPartition, RowKey, cancellationToken: cancellationToken);
-            return row.HasValue ? row.Value!.GetDateTimeOffset(Column) : null;
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            return null;
-        }
-    }
+    public Task<DateTimeOffset?> LastReceivedAsync(CancellationToken cancellationToken) =>
+        Table.ReadTimeAsync(Partition, RowKey, Column, cancellationToken);
 
     public async Task RecordAsync(DateTimeOffset receivedAt, CancellationToken cancellationToken)
     {
@@ -48,8 +39,8 @@ internal sealed class TableWebhookHeartbeat(StorageAccount storage) : IWebhookHe
 
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var existing = await Table.GetEntityIfExistsAsync<TableEntity>(AlertLedger.HealthPartition, RowKey, cancellationToken: cancellationToken);
-            var row = new TableEntity(AlertLedger.HealthPartition, RowKey) { [Column] = receivedAt };
+            var existing = await Table.GetEntityIfExistsAsync<TableEntity>(Partition, RowKey, cancellationToken: cancellationToken);
+            var row = new TableEntity(Partition, RowKey) { [Column] = receivedAt };
             try
             {
                 if (!existing.HasValue)
