@@ -11,6 +11,8 @@ using ConvoFunctions.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using ConvoFunctions.Sweep;
+using ConvoFunctions.Conversations;
 
 namespace ConvoFunctions.Benchmarks;
 

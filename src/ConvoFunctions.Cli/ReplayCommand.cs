@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ConvoFunctions.Storage;
+using ConvoFunctions.Webhooks;
 
 namespace ConvoFunctions.Cli;
 

@@ -34,8 +34,8 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton<AppConcurrencySlots>();
         services.AddElevenLabsClient();
         services.AddHostedService<ElevenLabsStartupCheck>();
-        services.AddSingleton<Configuration.OptionalSettingsCheck>();
-        services.AddHostedService(sp => sp.GetRequiredService<Configuration.OptionalSettingsCheck>());
+        services.AddSingleton<OptionalSettingsCheck>();
+        services.AddHostedService(sp => sp.GetRequiredService<OptionalSettingsCheck>());
         services.AddSingleton<CorrelationRepository>();
         services.AddSingleton<PoisonQueue>();
         // Transient: it holds the typed HttpClient, which the factory hands out fresh (handler rotation).

@@ -1,5 +1,6 @@
 using ConvoFunctions.Detection;
 using Microsoft.Azure.Functions.Worker;
+using ConvoFunctions.Sweep;
 
 namespace ConvoFunctions.App.Detection;
 

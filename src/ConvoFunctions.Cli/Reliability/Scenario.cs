@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using ConvoFunctions.Webhooks;
+using ConvoFunctions.Conversations;
 
 namespace ConvoFunctions.Cli.Reliability;
 

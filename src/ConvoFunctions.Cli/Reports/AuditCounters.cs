@@ -48,7 +48,7 @@ internal sealed class CountingDirectory(IConversationDirectory inner, AuditCount
         return page;
     }
 
-    public async Task<Enrichment.ConversationFacts?> GetConversationAsync(string conversationId, CancellationToken cancellationToken)
+    public async Task<Conversations.ConversationFacts?> GetConversationAsync(string conversationId, CancellationToken cancellationToken)
     {
         var detail = await inner.GetConversationAsync(conversationId, cancellationToken);
         counters.DetailFetched();

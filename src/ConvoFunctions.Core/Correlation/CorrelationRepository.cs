@@ -2,6 +2,7 @@ using Azure;
 using Azure.Data.Tables;
 using ConvoFunctions.Enrichment;
 using ConvoFunctions.Storage;
+using ConvoFunctions.Conversations;
 
 namespace ConvoFunctions.Correlation;
 

@@ -1,6 +1,7 @@
 using Azure;
 using Azure.Data.Tables;
 using ConvoFunctions.Enrichment;
+using ConvoFunctions.Conversations;
 
 namespace ConvoFunctions.Correlation;
 
@@ -95,7 +96,7 @@ internal abstract class DetectionRow : ITableEntity
     public DateTimeOffset? StartTime { get; set; }
     public string CallKey { get; set; } = "";
 
-    /// <summary>Every call key of the conversation (<see cref="Enrichment.CallKey.Aliases"/>), space-separated.</summary>
+    /// <summary>Every call key of the conversation (<see cref="Conversations.CallKey.Aliases"/>), space-separated.</summary>
     public string? CallKeys { get; set; }
     public string? AgentId { get; set; }
     public string? ExternalNumber { get; set; }
@@ -205,7 +206,7 @@ internal sealed class ChangeRow : ITableEntity
 internal static class CorrelationKeys
 {
     /// <summary>Conversation ids are <c>conv_…</c>; sanitized all the same, as they come from outside.</summary>
-    public static string Conversation(string conversationId) => Enrichment.CallKey.Sanitize(conversationId);
+    public static string Conversation(string conversationId) => Conversations.CallKey.Sanitize(conversationId);
 
     // Call keys are sanitized and never hold a space: a space-separated list is unambiguous.
     public static string JoinCallKeys(IEnumerable<string> keys) => string.Join(' ', keys);

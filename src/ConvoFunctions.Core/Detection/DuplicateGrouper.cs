@@ -147,7 +147,7 @@ internal static class DuplicateGrouper
 
     /// <summary>A key for a group without telephony ids that stays valid as a Table PartitionKey and holds no phone number.</summary>
     public static string FuzzyKey(string agentId, string firstConversationId) =>
-        Enrichment.CallKey.Sanitize($"fuzzy:{agentId}:{firstConversationId}");
+        Conversations.CallKey.Sanitize($"fuzzy:{agentId}:{firstConversationId}");
 
     private static List<ObservedConversation> Sort(IEnumerable<ObservedConversation> members) =>
         members.OrderBy(c => c.StartTime).ThenBy(c => c.ConversationId, StringComparer.Ordinal).ToList();

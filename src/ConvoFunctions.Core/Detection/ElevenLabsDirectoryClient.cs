@@ -36,11 +36,11 @@ internal sealed class ElevenLabsDirectoryClient(
         return new ConversationPage(items, list.HasMore ?? false, list.NextCursor);
     }
 
-    public async Task<Enrichment.ConversationFacts?> GetConversationAsync(string conversationId, CancellationToken cancellationToken)
+    public async Task<Conversations.ConversationFacts?> GetConversationAsync(string conversationId, CancellationToken cancellationToken)
     {
         var conversation = await gate.RunAsync(ct => client.GetConversationAsync(conversationId, ct), cancellationToken);
         return conversation is null ? null
-            : Enrichment.ConversationFacts.FromConversation(conversation, conversationId, Enrichment.FactSources.Api, eventTime: null, time.GetUtcNow());
+            : Conversations.ConversationFacts.FromConversation(conversation, conversationId, Conversations.FactSources.Api, eventTime: null, time.GetUtcNow());
     }
 
     public async Task<IReadOnlyList<WorkspaceWebhook>> ListWebhooksAsync(CancellationToken cancellationToken)

@@ -10,7 +10,7 @@ internal interface IConversationDirectory
     Task<ConversationPage> ListConversationsAsync(ConversationQuery query, string? cursor, CancellationToken cancellationToken);
 
     /// <summary><c>GET /v1/convai/conversations/{id}</c> read as enrichment reads it, or null when it does not exist.</summary>
-    Task<Enrichment.ConversationFacts?> GetConversationAsync(string conversationId, CancellationToken cancellationToken);
+    Task<Conversations.ConversationFacts?> GetConversationAsync(string conversationId, CancellationToken cancellationToken);
 
     /// <summary><c>GET /v1/workspace/webhooks</c>.</summary>
     Task<IReadOnlyList<WorkspaceWebhook>> ListWebhooksAsync(CancellationToken cancellationToken);

@@ -1,6 +1,7 @@
 using ConvoFunctions.Correlation;
 using ConvoFunctions.ElevenLabs;
 using ConvoFunctions.Enrichment;
+using ConvoFunctions.Conversations;
 
 namespace ConvoFunctions.Detection;
 
@@ -34,7 +35,7 @@ internal sealed record ObservedConversation(
     public IEnumerable<string> CallKeys => CallKey is null ? [] : OtherCallKeys.Prepend(CallKey).Distinct(StringComparer.Ordinal);
 
     /// <summary>Computed from the fields by <see cref="ConversationClassifier"/>; never stored.</summary>
-    public bool IsBlank => ConversationClassifier.IsBlank(this);
+    public bool IsBlank => ConversationClassifier.IsBlank(Status, MessageCount, HasAudio, DurationSecs, FailureReason);
 
     /// <summary>A phone call: it has a provider, a telephony id or a caller number. An SDK, web or widget session has none.</summary>
     public bool IsPhoneCall => Provider is not null || CallKey is not null || Caller is not null;

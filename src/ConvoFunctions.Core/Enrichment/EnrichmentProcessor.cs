@@ -8,6 +8,7 @@ using ConvoFunctions.Storage;
 using ConvoFunctions.Webhooks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ConvoFunctions.Conversations;
 
 namespace ConvoFunctions.Enrichment;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using ConvoFunctions.Enrichment;
+using ConvoFunctions.Conversations;
 
 namespace ConvoFunctions.Initiation;
 
@@ -11,13 +12,13 @@ namespace ConvoFunctions.Initiation;
 internal sealed partial record InitiationRequest(string? CallerId, string? AgentId, string? CalledNumber, string? CallSid, string? CallId)
 {
     /// <summary>
-    /// The call's key in the scheme conversations use (<see cref="Enrichment.CallKey"/>), so a call's start rows and its
+    /// The call's key in the scheme conversations use (<see cref="Conversations.CallKey"/>), so a call's start rows and its
     /// conversations share one key (<c>call_sid</c> first, the SIP <c>call_id</c> only without one). The body does not
     /// name the provider: a SIP <c>call_id</c> or a <c>call_sid</c> that is not a Twilio SID makes it a SIP-trunk call.
     /// </summary>
     public string? CallKey => CallId is not null || CallSid is null || !TwilioCallSid().IsMatch(CallSid)
-        ? Enrichment.CallKey.Derive("sip_trunking", CallSid, CallId, null)
-        : Enrichment.CallKey.Derive(Enrichment.CallKey.Twilio, CallSid, null, null);
+        ? Conversations.CallKey.Derive("sip_trunking", CallSid, CallId, null)
+        : Conversations.CallKey.Derive(Conversations.CallKey.Twilio, CallSid, null, null);
 
     /// <summary>Parses the body; null with a reason fit for a 400 answer when it cannot be recorded.</summary>
     public static InitiationRequest? TryParse(ReadOnlySpan<byte> body, out string? error)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Azure.Data.Tables;
 using ConvoFunctions.Storage;
+using ConvoFunctions.Conversations;
 
 namespace ConvoFunctions.Initiation;
 

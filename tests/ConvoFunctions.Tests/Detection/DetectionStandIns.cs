@@ -5,6 +5,7 @@ using ConvoFunctions.ElevenLabs;
 using ConvoFunctions.Enrichment;
 using ConvoFunctions.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
+using ConvoFunctions.Conversations;
 
 namespace ConvoFunctions.Tests.Detection;
 

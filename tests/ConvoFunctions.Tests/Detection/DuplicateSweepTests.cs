@@ -11,6 +11,7 @@ using ConvoFunctions.Tests.Infrastructure;
 using ConvoFunctions.Webhooks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using ConvoFunctions.Sweep;
 
 namespace ConvoFunctions.Tests.Detection;
 

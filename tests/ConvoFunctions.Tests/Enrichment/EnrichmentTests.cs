@@ -10,6 +10,7 @@ using ConvoFunctions.Storage;
 using ConvoFunctions.Tests.Infrastructure;
 using ConvoFunctions.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
+using ConvoFunctions.Conversations;
 
 namespace ConvoFunctions.Tests.Enrichment;
 

@@ -6,6 +6,7 @@ using ConvoFunctions.Privacy;
 using ConvoFunctions.Storage;
 using ConvoFunctions.Tests.Infrastructure;
 using Microsoft.Extensions.Http.Resilience;
+using ConvoFunctions.Conversations;
 
 namespace ConvoFunctions.Tests.Enrichment;
 

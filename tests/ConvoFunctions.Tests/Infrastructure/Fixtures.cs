@@ -1,3 +1,4 @@
+using ConvoFunctions.Conversations;
 namespace ConvoFunctions.Tests.Infrastructure;
 
 /// <summary>

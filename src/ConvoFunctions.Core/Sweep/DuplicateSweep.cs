@@ -1,9 +1,10 @@
 using ConvoFunctions.Alerts;
 using ConvoFunctions.Correlation;
+using ConvoFunctions.Detection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace ConvoFunctions.Detection;
+namespace ConvoFunctions.Sweep;
 
 /// <summary>What one sweep did.</summary>
 /// <param name="RowsRead">Table rows the sweep read for its changes and their neighbourhoods (not the alert ledger).</param>

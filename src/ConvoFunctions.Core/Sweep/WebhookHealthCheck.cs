@@ -2,13 +2,14 @@ using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
 using ConvoFunctions.Alerts;
+using ConvoFunctions.Detection;
 using ConvoFunctions.Storage;
 using ConvoFunctions.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace ConvoFunctions.Detection;
+namespace ConvoFunctions.Sweep;
 
 /// <summary>A current webhook problem: its kind and the webhook it concerns.</summary>
 internal sealed record WebhookProblem(string Kind, string Subject, string Title, string Summary, IReadOnlyList<AlertFact> Facts);

@@ -2,7 +2,7 @@ using Azure;
 using Azure.Data.Tables;
 using ConvoFunctions.Storage;
 
-namespace ConvoFunctions.Detection;
+namespace ConvoFunctions.Sweep;
 
 /// <summary>
 /// Up to when the sweep has considered the <c>changes</c> table: row <c>checkpoint</c>/<c>sweep</c> of that table.

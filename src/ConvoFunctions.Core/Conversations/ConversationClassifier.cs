@@ -1,4 +1,4 @@
-namespace ConvoFunctions.Detection;
+namespace ConvoFunctions.Conversations;
 
 /// <summary>Real or blank, from the fields alone: the one rule enrichment stores and detection groups by.</summary>
 internal static class ConversationClassifier
@@ -14,9 +14,6 @@ internal static class ConversationClassifier
         && !anyAudio
         && durationSeconds <= 0;
 
-    public static bool IsBlank(ObservedConversation conversation) =>
-        IsBlank(conversation.Status, conversation.MessageCount, conversation.HasAudio, conversation.DurationSecs, conversation.FailureReason);
-
     /// <summary>
     /// Settled: its status is final, or it was read at least <paramref name="settleDelay"/> after it started. Only a
     /// settled conversation is judged: a few seconds in, a real call is still <c>initiated</c> and looks blank.
@@ -28,7 +25,7 @@ internal static class ConversationClassifier
     public static bool IsFinal(string? status) =>
         status is not null && (status.Equals("done", StringComparison.OrdinalIgnoreCase) || status.Equals("failed", StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>What <see cref="ObservedConversation.Status"/> holds when the source had no status.</summary>
+    /// <summary>What a conversation's status holds when the source had no status.</summary>
     public const string Unknown = "unknown";
 
     private static bool IsStuck(string status) =>

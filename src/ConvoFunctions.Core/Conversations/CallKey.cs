@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace ConvoFunctions.Enrichment;
+namespace ConvoFunctions.Conversations;
 
 /// <summary>
 /// The key that groups the conversations of one telephone call: <c>&lt;provider&gt;:&lt;telephony call id&gt;</c>,

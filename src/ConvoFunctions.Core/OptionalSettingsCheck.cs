@@ -1,10 +1,11 @@
 using ConvoFunctions.Alerts;
+using ConvoFunctions.Configuration;
 using ConvoFunctions.ElevenLabs;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace ConvoFunctions.Configuration;
+namespace ConvoFunctions;
 
 /// <summary>
 /// At start-up, one Critical line per optional feature that turned itself off because of a setting, naming the

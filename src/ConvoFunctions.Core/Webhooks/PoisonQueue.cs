@@ -2,9 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Azure;
 using Azure.Storage.Queues.Models;
-using ConvoFunctions.Webhooks;
+using ConvoFunctions.Storage;
 
-namespace ConvoFunctions.Storage;
+namespace ConvoFunctions.Webhooks;
 
 /// <summary>How many poison messages <see cref="PoisonQueue.ReplayAsync"/> moved back, and how many it left.</summary>
 internal sealed record ReplayResult(int Moved, int Skipped);

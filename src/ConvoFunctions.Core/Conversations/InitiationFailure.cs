@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace ConvoFunctions.Enrichment;
+namespace ConvoFunctions.Conversations;
 
 /// <summary>
 /// The <c>data</c> of a <c>call_initiation_failure</c> webhook: <c>failure_reason</c> and the provider's own

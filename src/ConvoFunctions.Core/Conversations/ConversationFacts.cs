@@ -1,6 +1,6 @@
 using ConvoFunctions.ElevenLabs;
 
-namespace ConvoFunctions.Enrichment;
+namespace ConvoFunctions.Conversations;
 
 /// <summary>Where a conversation's facts came from.</summary>
 internal static class FactSources
@@ -42,7 +42,7 @@ internal sealed record ConversationFacts
 
     /// <summary>
     /// When these facts were read: the API answer's time, or the webhook's event time (a post-call webhook is sent
-    /// once the call is over). Detection judges a conversation only once it has settled (<see cref="Detection.ConversationClassifier.IsSettled"/>).
+    /// once the call is over). Detection judges a conversation only once it has settled (<see cref="ConversationClassifier.IsSettled"/>).
     /// </summary>
     public DateTimeOffset? ReadAt { get; init; }
 
@@ -70,7 +70,7 @@ internal sealed record ConversationFacts
 
     public string? CallKey { get; init; }
 
-    /// <summary>Every telephony id as a key (<see cref="Enrichment.CallKey.Aliases"/>), <see cref="CallKey"/> first.</summary>
+    /// <summary>Every telephony id as a key (<see cref="Conversations.CallKey.Aliases"/>), <see cref="CallKey"/> first.</summary>
     public IReadOnlyList<string> CallKeys { get; init; } = [];
 
     /// <summary>The number at the far end: <c>external_number</c>, else the caller id (inbound) or called number (outbound).</summary>
@@ -81,10 +81,10 @@ internal sealed record ConversationFacts
     public DateTimeOffset? ActivityTime => StartTime ?? EventTime;
 
     /// <summary>
-    /// The blank rule (<see cref="Detection.ConversationClassifier"/>): status <c>initiated</c> or <c>failed</c>, no transcript
+    /// The blank rule (<see cref="ConversationClassifier"/>): status <c>initiated</c> or <c>failed</c>, no transcript
     /// messages, no audio, and a zero or absent duration. Only conversations the API (or webhook) described qualify.
     /// </summary>
-    public bool IsBlank => Detection.ConversationClassifier.IsBlank(Status, MessageCount ?? 0, AnyAudio, DurationSeconds ?? 0, FailureReason);
+    public bool IsBlank => ConversationClassifier.IsBlank(Status, MessageCount ?? 0, AnyAudio, DurationSeconds ?? 0, FailureReason);
 
     public static ConversationFacts FromConversation(
         ConversationDto conversation, string fallbackConversationId, string source, DateTimeOffset? eventTime, DateTimeOffset? readAt = null)
@@ -126,7 +126,7 @@ internal sealed record ConversationFacts
     /// <summary>The call keys of the telephony ids these facts carry.</summary>
     private ConversationFacts WithCallKeys()
     {
-        var keys = Enrichment.CallKey.Aliases(Provider, CallSid, SipCallId, SystemCallSid);
+        var keys = Conversations.CallKey.Aliases(Provider, CallSid, SipCallId, SystemCallSid);
         return this with { CallKey = keys.FirstOrDefault(), CallKeys = keys };
     }
 
