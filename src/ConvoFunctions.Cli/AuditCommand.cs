@@ -198,21 +198,14 @@ internal static class AuditCommand
             var first = true;
             foreach (var c in g.Conversations)
             {
-                // Text cells, not markup: ids and statuses come from the API and may hold '['.
+                // Text cells, not markup: ids come from the API and may hold '['.
                 table.AddRow(new IRenderable[]
                 {
                     new Text(first ? (g.IsFuzzy ? "(no call SID)" : g.Key) : ""),
                     new Text(first ? g.Verdict.Describe() : ""),
                     new Text(first ? g.First.AgentId : ""),
                     new Text(first ? PhoneMask.Mask(g.Any(x => x.Caller), "unknown") : ""),
-                    new Text(c.ConversationId),
-                    new Text(c.StartTime.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)),
-                    new Text(c.Status),
-                    new Text(c.DurationSecs.ToString(CultureInfo.InvariantCulture) + " s"),
-                    new Text(c.HasAudio ? "yes" : "no"),
-                    new Text(c.MessageCount.ToString(CultureInfo.InvariantCulture)),
-                    new Text(c.IsBlank ? "blank" : "real"),
-                });
+                }.Concat(ConversationCells.Of(c)).ToArray());
                 first = false;
             }
         }

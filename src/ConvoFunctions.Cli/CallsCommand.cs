@@ -88,7 +88,7 @@ internal static class CallsCommand
             var first = true;
             foreach (var c in call.Group.Conversations)
             {
-                // Text cells, not markup: ids and statuses come from the API and may hold '['.
+                // Text cells, not markup: ids come from the API and may hold '['.
                 table.AddRow(new IRenderable[]
                 {
                     new Text(first ? (call.Group.IsFuzzy ? "(no call SID)" : call.Group.Key) : ""),
@@ -96,14 +96,7 @@ internal static class CallsCommand
                     new Text(first ? call.Group.First.AgentId : ""),
                     new Text(first ? Caller(call) : ""),
                     new Text(first ? AlertSummary(call) : ""),
-                    new Text(c.ConversationId),
-                    new Text(c.StartTime.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)),
-                    new Text(c.Status),
-                    new Text(c.DurationSecs.ToString(CultureInfo.InvariantCulture) + " s"),
-                    new Text(c.HasAudio ? "yes" : "no"),
-                    new Text(c.MessageCount.ToString(CultureInfo.InvariantCulture)),
-                    new Text(c.IsBlank ? "blank" : "real"),
-                });
+                }.Concat(ConversationCells.Of(c)).ToArray());
                 first = false;
             }
         }

@@ -44,7 +44,7 @@ internal static class TestAlertCommand
         services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
         services.TryAddSingleton(TimeProvider.System);
         // The app's own registrations: the same options, channels, typed clients and Entra ID credential.
-        services.AddDetection(configuration);
+        services.AddAlerts(configuration);
         services.AddTransient<AlertChannelCheck>();
         await using var provider = services.BuildServiceProvider();
         var check = provider.GetRequiredService<AlertChannelCheck>();

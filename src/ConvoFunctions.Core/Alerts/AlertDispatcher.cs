@@ -20,8 +20,6 @@ internal sealed partial class AlertDispatcher(
 {
     private readonly IReadOnlyList<IAlertChannel> _channels = channels.ToList();
 
-    public IReadOnlyList<string> ChannelNames => _channels.Select(c => c.Name).ToList();
-
     /// <summary>Records the alert (unless a higher generation exists) and delivers whatever is not yet delivered.</summary>
     public async Task<AlertOutcome?> RaiseAsync(Alert alert, bool suppressIfHigherExists, CancellationToken cancellationToken)
     {

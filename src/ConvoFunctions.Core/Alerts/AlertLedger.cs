@@ -26,7 +26,7 @@ internal static class ChannelState
 internal sealed class AlertLedger(StorageAccount storage)
 {
     public const string OpenPartition = "open";
-    public const string HealthPartition = Webhooks.TableWebhookHeartbeat.Partition;
+    public const string HealthPartition = StorageNames.HealthPartition;
 
     /// <summary>Row per alerted conversation: which alert it belongs to, so a group keeps its alert's identity.</summary>
     public const string MemberPartition = "member";
@@ -41,8 +41,8 @@ internal sealed class AlertLedger(StorageAccount storage)
         string partitionKey, string rowKey, string payload, IEnumerable<(string Channel, bool Enabled)> channels,
         bool suppressIfHigherExists, CancellationToken cancellationToken)
     {
-        partitionKey = SafeKey(partitionKey);
-        rowKey = SafeKey(rowKey);
+        partitionKey = TableKeys.Sanitize(partitionKey);
+        rowKey = TableKeys.Sanitize(rowKey);
         if (suppressIfHigherExists)
         {
             var existing = await ExistingRowKeysAsync(partitionKey, cancellationToken);
@@ -59,7 +59,7 @@ internal sealed class AlertLedger(StorageAccount storage)
 
         try
         {
-            await CreateTableOnMissing(() => Table.AddEntityAsync(row, cancellationToken), cancellationToken);
+            await Table.WriteAsync(() => Table.AddEntityAsync(row, cancellationToken), cancellationToken);
             await IndexAsync(partitionKey, rowKey, cancellationToken);
             return ((await Table.GetEntityAsync<TableEntity>(partitionKey, rowKey, cancellationToken: cancellationToken)).Value, true);
         }
@@ -165,7 +165,7 @@ internal sealed class AlertLedger(StorageAccount storage)
     public async Task<IReadOnlyList<TableEntity>> RowsAsync(string partitionKey, CancellationToken cancellationToken)
     {
         var rows = new List<TableEntity>();
-        await foreach (var e in Table.QueryAsync<TableEntity>(e => e.PartitionKey == SafeKey(partitionKey), cancellationToken: cancellationToken)) rows.Add(e);
+        await foreach (var e in Table.QueryAsync<TableEntity>(e => e.PartitionKey == TableKeys.Sanitize(partitionKey), cancellationToken: cancellationToken)) rows.Add(e);
         return rows;
     }
 
@@ -177,7 +177,7 @@ internal sealed class AlertLedger(StorageAccount storage)
         {
             try
             {
-                var row = await Table.GetEntityIfExistsAsync<TableEntity>(MemberPartition, SafeKey(id), select: ["AlertKey"], cancellationToken: cancellationToken);
+                var row = await Table.GetEntityIfExistsAsync<TableEntity>(MemberPartition, TableKeys.Sanitize(id), select: ["AlertKey"], cancellationToken: cancellationToken);
                 if (row.HasValue && row.Value!.GetString("AlertKey") is { Length: > 0 } key) keys.Add(key);
             }
             catch (RequestFailedException ex) when (ex.Status == 404)
@@ -192,14 +192,10 @@ internal sealed class AlertLedger(StorageAccount storage)
     {
         foreach (var id in conversationIds)
         {
-            var row = new TableEntity(MemberPartition, SafeKey(id)) { ["AlertKey"] = SafeKey(alertKey) };
-            await CreateTableOnMissing(() => Table.UpsertEntityAsync(row, TableUpdateMode.Replace, cancellationToken), cancellationToken);
+            var row = new TableEntity(MemberPartition, TableKeys.Sanitize(id)) { ["AlertKey"] = TableKeys.Sanitize(alertKey) };
+            await Table.WriteAsync(() => Table.UpsertEntityAsync(row, TableUpdateMode.Replace, cancellationToken), cancellationToken);
         }
     }
-
-    /// <summary>Table keys may not hold '/', '\', '#', '?' or control characters.</summary>
-    public static string SafeKey(string key) =>
-        new(key.Select(ch => ch is '/' or '\\' or '#' or '?' || char.IsControl(ch) ? '_' : ch).ToArray());
 
     private static string IndexKey(string partitionKey, string rowKey) => $"{partitionKey}~{rowKey}";
 
@@ -229,16 +225,4 @@ internal sealed class AlertLedger(StorageAccount storage)
         }
     }
 
-    private async Task CreateTableOnMissing(Func<Task> write, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await write();
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404 && ex.ErrorCode == "TableNotFound")
-        {
-            await Table.CreateIfNotExistsAsync(cancellationToken);
-            await write();
-        }
-    }
 }

@@ -1,4 +1,4 @@
-using System.Text;
+using ConvoFunctions.Storage;
 
 namespace ConvoFunctions.Conversations;
 
@@ -42,18 +42,8 @@ internal static class CallKey
         return keys;
     }
 
-    /// <summary>
-    /// Replaces what Table Storage forbids in PartitionKey/RowKey (<c>/ \ # ?</c> and control characters) with '_'.
-    /// </summary>
-    public static string Sanitize(string value)
-    {
-        var builder = new StringBuilder(Math.Min(value.Length, MaxLength));
-        foreach (var c in value.AsSpan(0, Math.Min(value.Length, MaxLength)))
-        {
-            builder.Append(c is '/' or '\\' or '#' or '?' || char.IsControl(c) ? '_' : c);
-        }
-        return builder.ToString();
-    }
+    /// <summary>A table key within the length a telephony id needs (<see cref="TableKeys.Sanitize"/>).</summary>
+    public static string Sanitize(string value) => TableKeys.Sanitize(value, MaxLength);
 
     // system__call_sid exists for Twilio calls only, so a conversation without phone metadata is Twilio's.
     private static string Prefix(string? provider) => Clean(provider)?.ToLowerInvariant() switch

@@ -26,9 +26,6 @@ internal static class ActivityBuckets
         return buckets;
     }
 
-    /// <summary>The buckets for "the last <paramref name="window"/> before <paramref name="now"/>".</summary>
-    public static IReadOnlyList<string> Last(TimeSpan window, DateTimeOffset now) => Covering(now - window, now);
-
     /// <summary>The start of the bucket a moment falls in.</summary>
     public static DateTimeOffset Truncate(DateTimeOffset time)
     {

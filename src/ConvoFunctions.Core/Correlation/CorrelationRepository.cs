@@ -1,6 +1,5 @@
 using Azure;
 using Azure.Data.Tables;
-using ConvoFunctions.Enrichment;
 using ConvoFunctions.Storage;
 using ConvoFunctions.Conversations;
 
@@ -110,18 +109,9 @@ internal sealed class CorrelationRepository(StorageAccount storage, TimeProvider
         }
     }
 
-    private async Task UpsertAsync<T>(string tableName, T row, CancellationToken cancellationToken) where T : ITableEntity
+    private Task UpsertAsync<T>(string tableName, T row, CancellationToken cancellationToken) where T : ITableEntity
     {
         var table = storage.Table(tableName);
-        try
-        {
-            await table.UpsertEntityAsync(row, TableUpdateMode.Replace, cancellationToken);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404 && ex.ErrorCode == "TableNotFound")
-        {
-            // A fresh local account; in Azure the Bicep creates the tables.
-            await table.CreateIfNotExistsAsync(cancellationToken);
-            await table.UpsertEntityAsync(row, TableUpdateMode.Replace, cancellationToken);
-        }
+        return table.WriteAsync(() => table.UpsertEntityAsync(row, TableUpdateMode.Replace, cancellationToken), cancellationToken);
     }
 }

@@ -1,6 +1,5 @@
 using Azure;
 using Azure.Data.Tables;
-using ConvoFunctions.Enrichment;
 using ConvoFunctions.Conversations;
 
 namespace ConvoFunctions.Correlation;

@@ -1,6 +1,5 @@
 using ConvoFunctions.Correlation;
 using ConvoFunctions.ElevenLabs;
-using ConvoFunctions.Enrichment;
 using ConvoFunctions.Conversations;
 
 namespace ConvoFunctions.Detection;

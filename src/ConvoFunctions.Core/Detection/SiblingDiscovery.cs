@@ -1,5 +1,4 @@
 using ConvoFunctions.Correlation;
-using ConvoFunctions.Enrichment;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

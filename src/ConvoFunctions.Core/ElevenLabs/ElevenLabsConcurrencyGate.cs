@@ -12,8 +12,6 @@ internal sealed class ElevenLabsConcurrencyGate(IOptions<ElevenLabsOptions> opti
 {
     private readonly SemaphoreSlim _semaphore = new(options.Value.MaxConcurrency, options.Value.MaxConcurrency);
 
-    public int Limit { get; } = options.Value.MaxConcurrency;
-
     public async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
     {
         await _semaphore.WaitAsync(cancellationToken);

@@ -1,3 +1,5 @@
+using ConvoFunctions.Configuration;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
@@ -7,6 +9,16 @@ namespace ConvoFunctions.ElevenLabs;
 
 internal static class ElevenLabsServiceCollectionExtensions
 {
+    /// <summary>The settings, the app-wide concurrency slots, the typed client and its start-up check.</summary>
+    public static IServiceCollection AddElevenLabs(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddValidatedSettings<ElevenLabsOptions>(configuration, SettingNames.ElevenLabsSection);
+        services.AddSingleton<AppConcurrencySlots>();
+        services.AddElevenLabsClient();
+        services.AddHostedService<ElevenLabsStartupCheck>();
+        return services;
+    }
+
     /// <summary>
     /// The typed <see cref="ElevenLabsClient"/> with the standard resilience handler, tuned for the Agents API:
     /// <list type="bullet">

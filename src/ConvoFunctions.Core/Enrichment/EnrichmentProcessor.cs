@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using ConvoFunctions.Correlation;
-using ConvoFunctions.Detection;
 using ConvoFunctions.ElevenLabs;
 using ConvoFunctions.Privacy;
 using ConvoFunctions.Storage;

@@ -20,6 +20,9 @@ internal static class StorageNames
     public const string ActivityTable = "activity";
     public const string AlertsTable = "alerts";
 
+    // The alerts table's partition of webhook health state: the ingest's heartbeat and the sweep's health incidents.
+    public const string HealthPartition = "health";
+
     // What the sweep starts from: conversations by the hour they were recorded (CorrelationRows.ChangeRow).
     public const string ChangesTable = "changes";
 

@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Data.Tables;
 using ConvoFunctions.Storage;
 
@@ -23,14 +22,6 @@ internal sealed class SweepCheckpoint(StorageAccount storage)
     public async Task SaveAsync(DateTimeOffset through, CancellationToken cancellationToken)
     {
         var row = new TableEntity(Partition, Row) { [Column] = through };
-        try
-        {
-            await Table.UpsertEntityAsync(row, TableUpdateMode.Replace, cancellationToken);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404 && ex.ErrorCode == "TableNotFound")
-        {
-            await Table.CreateIfNotExistsAsync(cancellationToken);
-            await Table.UpsertEntityAsync(row, TableUpdateMode.Replace, cancellationToken);
-        }
+        await Table.WriteAsync(() => Table.UpsertEntityAsync(row, TableUpdateMode.Replace, cancellationToken), cancellationToken);
     }
 }

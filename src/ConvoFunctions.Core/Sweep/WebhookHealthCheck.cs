@@ -180,7 +180,7 @@ internal sealed partial class WebhookHealthCheck(
             incidentId = open.Value.GetString("IncidentId") ?? incidentId;
         }
 
-        var key = AlertLedger.SafeKey($"health:{problem.Kind}:{problem.Subject}");
+        var key = TableKeys.Sanitize($"health:{problem.Kind}:{problem.Subject}");
         var alert = factory.ForWebhookHealth(key, incidentId, problem.Title, problem.Summary, problem.Facts, now);
         if (await dispatcher.RaiseAsync(alert, suppressIfHigherExists: false, cancellationToken) is { } outcome)
         {
@@ -188,7 +188,7 @@ internal sealed partial class WebhookHealthCheck(
         }
     }
 
-    private static string IncidentRowKey(string kind, string subject) => AlertLedger.SafeKey($"incident~{kind}~{subject}");
+    private static string IncidentRowKey(string kind, string subject) => TableKeys.Sanitize($"incident~{kind}~{subject}");
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook health check skipped: ElevenLabs:ApiKey is not set")]
     private partial void LogNotConfigured();

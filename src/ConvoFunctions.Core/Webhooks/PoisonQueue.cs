@@ -29,15 +29,7 @@ internal sealed class PoisonQueue(StorageAccount storage, TimeProvider time)
             ["failed_at"] = time.GetUtcNow().ToString("O"),
         };
         var queue = storage.Queue(StorageNames.WebhookEventsPoisonQueue);
-        try
-        {
-            await queue.SendMessageAsync(envelope.ToJsonString(), cancellationToken);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404 && ex.ErrorCode == "QueueNotFound")
-        {
-            await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-            await queue.SendMessageAsync(envelope.ToJsonString(), cancellationToken);
-        }
+        await queue.WriteAsync(() => queue.SendMessageAsync(envelope.ToJsonString(), cancellationToken), cancellationToken);
     }
 
     /// <summary>

@@ -16,8 +16,7 @@ internal interface IWebhookHeartbeat
 /// <summary>The heartbeat as row <c>health</c>/<c>last_webhook</c> of the <c>alerts</c> table.</summary>
 internal sealed class TableWebhookHeartbeat(StorageAccount storage) : IWebhookHeartbeat
 {
-    /// <summary>The <c>alerts</c> table's partition of health state (this heartbeat, the webhook health incidents).</summary>
-    public const string Partition = "health";
+    public const string Partition = StorageNames.HealthPartition;
     public const string RowKey = "last_webhook";
     private const string Column = "ReceivedAt";
 

@@ -75,16 +75,6 @@ internal sealed class WebhookSignatureVerifier(
 
     /// <summary>Starts an HMAC per configured secret so the body can be hashed as it streams in.</summary>
     public SignatureHasher Begin(SignatureHeader header) => new(header, _pools);
-
-    /// <summary>All checks over a body already in memory.</summary>
-    public SignatureFailure? Verify(string? value, ReadOnlySpan<byte> body)
-    {
-        var failure = CheckHeader(value, out var header);
-        if (failure is not null) return failure;
-        using var hasher = Begin(header!);
-        hasher.Append(body);
-        return hasher.Matches() ? null : SignatureFailure.SignatureMismatch;
-    }
 }
 
 /// <summary>Keyed HMAC-SHA256 states for one secret, handed out one per request and returned reset.</summary>

@@ -25,10 +25,7 @@ internal sealed class WebhookStore(StorageAccount storage)
             TransferOptions = Transfer,
         };
         // Same body, same name: overwriting a redelivery is a no-op in content.
-        await WithCreateOnMissing(
-            () => container.GetBlobClient(blobName).UploadAsync(new BinaryData(body), options, cancellationToken),
-            BlobErrorCode.ContainerNotFound.ToString(),
-            () => container.CreateIfNotExistsAsync(cancellationToken: cancellationToken));
+        await container.WriteAsync(() => container.GetBlobClient(blobName).UploadAsync(new BinaryData(body), options, cancellationToken), cancellationToken);
     }
 
     /// <summary>The archived body, or null when it is not (or no longer) in the container.</summary>
@@ -49,23 +46,6 @@ internal sealed class WebhookStore(StorageAccount storage)
     public async Task EnqueueAsync(WebhookEventMessage message, CancellationToken cancellationToken)
     {
         var queue = storage.Queue(StorageNames.WebhookEventsQueue);
-        await WithCreateOnMissing(
-            () => queue.SendMessageAsync(message.ToJson(), cancellationToken),
-            "QueueNotFound",
-            () => queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken));
-    }
-
-    // A fresh local account has nothing in it yet; in Azure the Bicep creates both, so this never triggers there.
-    private static async Task WithCreateOnMissing<T>(Func<Task<T>> write, string missingCode, Func<Task> create)
-    {
-        try
-        {
-            await write();
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404 && ex.ErrorCode == missingCode)
-        {
-            await create();
-            await write();
-        }
+        await queue.WriteAsync(() => queue.SendMessageAsync(message.ToJson(), cancellationToken), cancellationToken);
     }
 }

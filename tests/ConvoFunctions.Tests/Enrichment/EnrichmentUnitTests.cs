@@ -169,8 +169,8 @@ public sealed class ActivityBucketTests
     {
         var now = new DateTimeOffset(2025, 11, 24, 15, 10, 0, TimeSpan.Zero);
 
-        Assert.Equal(["2025112414", "2025112415"], ActivityBuckets.Last(TimeSpan.FromMinutes(30), now));
-        Assert.Equal(["2025112415"], ActivityBuckets.Last(TimeSpan.FromMinutes(5), now));
+        Assert.Equal(["2025112414", "2025112415"], ActivityBuckets.Covering(now - TimeSpan.FromMinutes(30), now));
+        Assert.Equal(["2025112415"], ActivityBuckets.Covering(now - TimeSpan.FromMinutes(5), now));
         Assert.Equal(["2025112323", "2025112400"], ActivityBuckets.Covering(
             new DateTimeOffset(2025, 11, 23, 23, 50, 0, TimeSpan.Zero), new DateTimeOffset(2025, 11, 24, 0, 5, 0, TimeSpan.Zero)));
     }

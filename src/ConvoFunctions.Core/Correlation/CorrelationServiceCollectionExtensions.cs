@@ -1,0 +1,12 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ConvoFunctions.Correlation;
+
+internal static class CorrelationServiceCollectionExtensions
+{
+    public static IServiceCollection AddCorrelation(this IServiceCollection services)
+    {
+        services.AddSingleton<CorrelationRepository>();
+        return services;
+    }
+}

@@ -1,0 +1,16 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace ConvoFunctions.Sweep;
+
+internal static class SweepServiceCollectionExtensions
+{
+    /// <summary>The timer's sweep: detection, then alerts, then the webhook's health (needs <c>AddDetection</c> and <c>AddAlerts</c>).</summary>
+    public static IServiceCollection AddSweep(this IServiceCollection services)
+    {
+        services.TryAddSingleton<SweepCheckpoint>();
+        services.TryAddTransient<WebhookHealthCheck>();
+        services.TryAddTransient<DuplicateSweep>();
+        return services;
+    }
+}
