@@ -5,146 +5,128 @@ using ConvoFunctions.Conversations;
 namespace ConvoFunctions.Correlation;
 
 /// <summary>
-/// <c>conversations</c>: PartitionKey = conversation_id, RowKey = "". Every fact enrichment knows about one
-/// conversation; a point read by id.
+/// The columns every per-conversation row (<c>conversations</c>, <c>calls</c>, <c>activity</c>) holds with the same
+/// meaning, filled from the facts in one place.
 /// </summary>
-internal sealed class ConversationRow : ITableEntity
+internal abstract class FactsRow : ITableEntity
 {
     public string PartitionKey { get; set; } = "";
     public string RowKey { get; set; } = "";
     public DateTimeOffset? Timestamp { get; set; }
     public ETag ETag { get; set; }
-
-    public string? Source { get; set; }
-    public string? AgentId { get; set; }
-    public string? Status { get; set; }
-    public DateTimeOffset? StartTime { get; set; }
-    public int? DurationSeconds { get; set; }
-    public int? MessageCount { get; set; }
-    public string? TerminationReason { get; set; }
-    public bool? HasAudio { get; set; }
-    public bool? HasUserAudio { get; set; }
-    public bool? HasResponseAudio { get; set; }
-    public bool? HasAuxiliaryAudio { get; set; }
-    public bool IsBlank { get; set; }
-    public DateTimeOffset? ReadAt { get; set; }
-    public bool Discovered { get; set; }
-    public string? CallKeys { get; set; }
-    public string? CallKey { get; set; }
-    public string? Provider { get; set; }
-    public string? Direction { get; set; }
-    public string? CallSid { get; set; }
-    public string? SipCallId { get; set; }
-    public string? StreamSid { get; set; }
-    public string? PhoneNumberId { get; set; }
-    public string? AgentNumber { get; set; }
-    public string? ExternalNumber { get; set; }
-    public string? SystemCallSid { get; set; }
-    public string? SystemCallerId { get; set; }
-    public string? SystemCalledNumber { get; set; }
-    public string? FailureReason { get; set; }
-    public DateTimeOffset? EventTime { get; set; }
-
-    public static ConversationRow From(ConversationFacts facts) => new()
-    {
-        PartitionKey = CorrelationKeys.Conversation(facts.ConversationId),
-        RowKey = "",
-        Source = facts.Source,
-        AgentId = facts.AgentId,
-        Status = facts.Status,
-        StartTime = facts.StartTime,
-        DurationSeconds = facts.DurationSeconds,
-        MessageCount = facts.MessageCount,
-        TerminationReason = facts.TerminationReason,
-        HasAudio = facts.HasAudio,
-        HasUserAudio = facts.HasUserAudio,
-        HasResponseAudio = facts.HasResponseAudio,
-        HasAuxiliaryAudio = facts.HasAuxiliaryAudio,
-        IsBlank = facts.IsBlank,
-        ReadAt = facts.ReadAt,
-        Discovered = facts.Discovered,
-        CallKeys = CorrelationKeys.JoinCallKeys(facts.CallKeys),
-        CallKey = facts.CallKey,
-        Provider = facts.Provider,
-        Direction = facts.Direction,
-        CallSid = facts.CallSid,
-        SipCallId = facts.SipCallId,
-        StreamSid = facts.StreamSid,
-        PhoneNumberId = facts.PhoneNumberId,
-        AgentNumber = facts.AgentNumber,
-        ExternalNumber = facts.ExternalNumber,
-        SystemCallSid = facts.SystemCallSid,
-        SystemCallerId = facts.SystemCallerId,
-        SystemCalledNumber = facts.SystemCalledNumber,
-        FailureReason = facts.FailureReason,
-        EventTime = facts.EventTime,
-    };
-}
-
-/// <summary>
-/// What detection reads of one conversation, the same columns in <c>calls</c> and <c>activity</c>, so that either
-/// index answers with everything the grouping, the judgement and the alert need and no row per conversation is read.
-/// </summary>
-internal abstract class DetectionRow : ITableEntity
-{
-    public string PartitionKey { get; set; } = "";
-    public string RowKey { get; set; } = "";
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
-    public DateTimeOffset? StartTime { get; set; }
-    public string CallKey { get; set; } = "";
 
     /// <summary>Every call key of the conversation (<see cref="Conversations.CallKey.Aliases"/>), space-separated.</summary>
     public string? CallKeys { get; set; }
     public string? AgentId { get; set; }
-    public string? ExternalNumber { get; set; }
     public string? Direction { get; set; }
     public string? Status { get; set; }
     public bool IsBlank { get; set; }
     public string? Source { get; set; }
     public int? DurationSeconds { get; set; }
     public int? MessageCount { get; set; }
-
-    /// <summary>Any audio (own, user, agent or auxiliary).</summary>
-    public bool? HasAudio { get; set; }
     public string? TerminationReason { get; set; }
     public string? FailureReason { get; set; }
     public string? Provider { get; set; }
-    public string? CallSid { get; set; }
     public string? AgentNumber { get; set; }
     public DateTimeOffset? ReadAt { get; set; }
     public bool Discovered { get; set; }
 
-    protected static T Create<T>(ConversationFacts facts, string partitionKey, DateTimeOffset? startTime) where T : DetectionRow, new()
+    protected void FillShared(ConversationFacts facts)
     {
-        var row = new T { PartitionKey = partitionKey };
-        row.Fill(facts, startTime);
-        return row;
-    }
-
-    private void Fill(ConversationFacts facts, DateTimeOffset? startTime)
-    {
-        RowKey = CorrelationKeys.Conversation(facts.ConversationId);
-        StartTime = startTime;
-        CallKey = facts.CallKey ?? "";
         CallKeys = CorrelationKeys.JoinCallKeys(facts.CallKeys);
         AgentId = facts.AgentId;
-        ExternalNumber = facts.CounterpartNumber;
         Direction = facts.Direction;
         Status = facts.Status;
         IsBlank = facts.IsBlank;
         Source = facts.Source;
         DurationSeconds = facts.DurationSeconds;
         MessageCount = facts.MessageCount;
-        HasAudio = facts.AnyAudio;
         TerminationReason = facts.TerminationReason;
         FailureReason = facts.FailureReason;
         Provider = facts.Provider;
-        CallSid = facts.CallSid ?? facts.SipCallId ?? facts.SystemCallSid;
         AgentNumber = facts.AgentNumber;
         ReadAt = facts.ReadAt;
         Discovered = facts.Discovered;
+    }
+}
+
+/// <summary>
+/// <c>conversations</c>: PartitionKey = conversation_id, RowKey = "". Every fact enrichment knows about one
+/// conversation; a point read by id.
+/// </summary>
+internal sealed class ConversationRow : FactsRow
+{
+    public DateTimeOffset? StartTime { get; set; }
+    public bool? HasAudio { get; set; }
+    public bool? HasUserAudio { get; set; }
+    public bool? HasResponseAudio { get; set; }
+    public bool? HasAuxiliaryAudio { get; set; }
+    public string? CallKey { get; set; }
+    public string? CallSid { get; set; }
+    public string? SipCallId { get; set; }
+    public string? StreamSid { get; set; }
+    public string? PhoneNumberId { get; set; }
+    public string? ExternalNumber { get; set; }
+    public string? SystemCallSid { get; set; }
+    public string? SystemCallerId { get; set; }
+    public string? SystemCalledNumber { get; set; }
+    public DateTimeOffset? EventTime { get; set; }
+
+    public static ConversationRow From(ConversationFacts facts)
+    {
+        var row = new ConversationRow
+        {
+            PartitionKey = CorrelationKeys.Conversation(facts.ConversationId),
+            RowKey = "",
+            StartTime = facts.StartTime,
+            HasAudio = facts.HasAudio,
+            HasUserAudio = facts.HasUserAudio,
+            HasResponseAudio = facts.HasResponseAudio,
+            HasAuxiliaryAudio = facts.HasAuxiliaryAudio,
+            CallKey = facts.CallKey,
+            CallSid = facts.CallSid,
+            SipCallId = facts.SipCallId,
+            StreamSid = facts.StreamSid,
+            PhoneNumberId = facts.PhoneNumberId,
+            ExternalNumber = facts.ExternalNumber,
+            SystemCallSid = facts.SystemCallSid,
+            SystemCallerId = facts.SystemCallerId,
+            SystemCalledNumber = facts.SystemCalledNumber,
+            EventTime = facts.EventTime,
+        };
+        row.FillShared(facts);
+        return row;
+    }
+}
+
+/// <summary>
+/// What detection reads of one conversation, the same columns in <c>calls</c> and <c>activity</c>, so that either
+/// index answers with everything the grouping, the judgement and the alert need and no row per conversation is read.
+/// </summary>
+internal abstract class DetectionRow : FactsRow
+{
+    public DateTimeOffset? StartTime { get; set; }
+    public string CallKey { get; set; } = "";
+    public string? ExternalNumber { get; set; }
+
+    /// <summary>Any audio (own, user, agent or auxiliary).</summary>
+    public bool? HasAudio { get; set; }
+    public string? CallSid { get; set; }
+
+    protected static T Create<T>(ConversationFacts facts, string partitionKey, DateTimeOffset? startTime) where T : DetectionRow, new()
+    {
+        var row = new T
+        {
+            PartitionKey = partitionKey,
+            RowKey = CorrelationKeys.Conversation(facts.ConversationId),
+            StartTime = startTime,
+            CallKey = facts.CallKey ?? "",
+            ExternalNumber = facts.CounterpartNumber,
+            HasAudio = facts.AnyAudio,
+            CallSid = facts.CallSid ?? facts.SipCallId ?? facts.SystemCallSid,
+        };
+        row.FillShared(facts);
+        return row;
     }
 }
 
