@@ -97,14 +97,15 @@ public sealed partial class DependencyDirectionTests
     [Fact]
     public void A_backward_using_in_source_is_found()
     {
-        Assert.Equal(["Sweep", "Alerts"], NamedFolders("using ConvoFunctions.Sweep;\n/// <see cref=\"Alerts.AlertLedger\"/>\nvar x = result.Alerts.Count;"));
+        Assert.Equal(["Sweep", "Webhooks", "Alerts"], NamedFolders(
+            "using ConvoFunctions.Sweep;\nvar q = typeof(ConvoFunctions.Webhooks.PoisonQueue);\n/// <see cref=\"Alerts.AlertLedger\"/>\nvar x = result.Alerts.Count;"));
     }
 
     private static string Namespace(string folder) => $"ConvoFunctions.{folder}";
 
-    /// <summary>Folders a source file names: its <c>using ConvoFunctions.X</c> directives and <c>X.Type</c> references.</summary>
+    /// <summary>Folders a source file names: <c>using ConvoFunctions.X</c>, <c>ConvoFunctions.X.Type</c> and <c>X.Type</c>.</summary>
     private static List<string> NamedFolders(string source) =>
-        Usings().Matches(source).Select(m => m.Groups[1].Value)
+        FullyQualified().Matches(source).Select(m => m.Groups[1].Value).Where(MayUse.ContainsKey)
             .Concat(Qualified().Matches(source).Select(m => m.Groups[1].Value).Where(MayUse.ContainsKey))
             .Distinct(StringComparer.Ordinal)
             .ToList();
@@ -137,8 +138,9 @@ public sealed partial class DependencyDirectionTests
     private static string CoreSourceDirectory() =>
         Path.Combine(Path.GetDirectoryName(Configuration.SettingsContractTests.RepoFile("ConvoFunctions.sln"))!, "src", "ConvoFunctions.Core");
 
-    [GeneratedRegex(@"^using ConvoFunctions\.(\w+)\s*;", RegexOptions.Multiline)]
-    private static partial Regex Usings();
+    // using ConvoFunctions.X; ConvoFunctions.X.Type; global::ConvoFunctions.X.Type
+    [GeneratedRegex(@"(?<![\w.])ConvoFunctions\.(\w+)\b")]
+    private static partial Regex FullyQualified();
 
     // A folder name qualifying a type (ElevenLabs.UnixTime, cref="Detection.Verdict"), not a member access (result.Alerts).
     [GeneratedRegex(@"(?<![\w.])([A-Z]\w*)\.[A-Z]")]
