@@ -154,18 +154,11 @@ internal static class AuditCommand
                 verdict = g.Verdict.Describe(),
                 agent_id = g.First.AgentId,
                 caller = PhoneMask.Mask(g.Any(c => c.Caller), "unknown"),
-                conversations = g.Conversations.Select(c => new
+                conversations = g.Conversations.Select(c => new Dictionary<string, object?>(ConversationColumns.Json(c))
                 {
-                    conversation_id = c.ConversationId,
-                    start_time = c.StartTime.UtcDateTime.ToString("o", CultureInfo.InvariantCulture),
-                    status = c.Status,
-                    duration_secs = c.DurationSecs,
-                    has_audio = c.HasAudio,
-                    messages = c.MessageCount,
-                    blank = c.IsBlank,
-                    call_sid = c.CallSid,
-                    direction = c.Direction,
-                    provider = c.Provider,
+                    ["call_sid"] = c.CallSid,
+                    ["direction"] = c.Direction,
+                    ["provider"] = c.Provider,
                 }),
             }),
         }, new JsonSerializerOptions { WriteIndented = true }) + Environment.NewLine;
@@ -205,7 +198,7 @@ internal static class AuditCommand
                     new Text(first ? g.Verdict.Describe() : ""),
                     new Text(first ? g.First.AgentId : ""),
                     new Text(first ? PhoneMask.Mask(g.Any(x => x.Caller), "unknown") : ""),
-                }.Concat(ConversationCells.Of(c)).ToArray());
+                }.Concat(ConversationColumns.Cells(c)).ToArray());
                 first = false;
             }
         }

@@ -96,7 +96,7 @@ internal static class CallsCommand
                     new Text(first ? call.Group.First.AgentId : ""),
                     new Text(first ? Caller(call) : ""),
                     new Text(first ? AlertSummary(call) : ""),
-                }.Concat(ConversationCells.Of(c)).ToArray());
+                }.Concat(ConversationColumns.Cells(c)).ToArray());
                 first = false;
             }
         }
@@ -116,16 +116,7 @@ internal static class CallsCommand
                     agent_id = call.Group.First.AgentId,
                     caller = Caller(call),
                     alerts = call.Alerts.Select(a => new { generation = a.Generation, channels = a.Channels, last_change = a.LastChange }),
-                    conversations = call.Group.Conversations.Select(c => new
-                    {
-                        conversation_id = c.ConversationId,
-                        start_time = c.StartTime.UtcDateTime.ToString("o", CultureInfo.InvariantCulture),
-                        status = c.Status,
-                        duration_secs = c.DurationSecs,
-                        has_audio = c.HasAudio,
-                        messages = c.MessageCount,
-                        blank = c.IsBlank,
-                    }),
+                    conversations = call.Group.Conversations.Select(ConversationColumns.Json),
                 }), new JsonSerializerOptions { WriteIndented = true }));
                 break;
             case "csv":
