@@ -202,13 +202,7 @@ internal sealed class AlertLedger(StorageAccount storage)
     private async Task<List<string>> ExistingRowKeysAsync(string partitionKey, CancellationToken cancellationToken)
     {
         var keys = new List<string>();
-        try
-        {
-            await foreach (var e in Table.QueryAsync<TableEntity>(e => e.PartitionKey == partitionKey, select: ["RowKey"], cancellationToken: cancellationToken)) keys.Add(e.RowKey);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-        }
+        await foreach (var e in Table.QueryAsync<TableEntity>(e => e.PartitionKey == partitionKey, select: ["RowKey"], cancellationToken: cancellationToken).MissingAsEmpty()) keys.Add(e.RowKey);
         return keys;
     }
 

@@ -62,8 +62,8 @@ internal sealed class CorrelationRepository(StorageAccount storage, TimeProvider
     public async Task<IReadOnlyList<CallRow>> GetCallAsync(string callKey, CancellationToken cancellationToken)
     {
         var rows = new List<CallRow>();
-        await foreach (var row in QueryMissingAsEmpty(storage.Table(StorageNames.CallsTable)
-                           .QueryAsync<CallRow>(r => r.PartitionKey == callKey, cancellationToken: cancellationToken)))
+        await foreach (var row in storage.Table(StorageNames.CallsTable)
+                           .QueryAsync<CallRow>(r => r.PartitionKey == callKey, cancellationToken: cancellationToken).MissingAsEmpty())
         {
             rows.Add(row);
         }
@@ -83,30 +83,12 @@ internal sealed class CorrelationRepository(StorageAccount storage, TimeProvider
         var rows = new List<T>();
         foreach (var bucket in ActivityBuckets.Covering(from, to))
         {
-            await foreach (var row in QueryMissingAsEmpty(table.QueryAsync<T>(r => r.PartitionKey == bucket, cancellationToken: cancellationToken)))
+            await foreach (var row in table.QueryAsync<T>(r => r.PartitionKey == bucket, cancellationToken: cancellationToken).MissingAsEmpty())
             {
                 if (time(row) is { } at && at >= from && at <= to) rows.Add(row);
             }
         }
         return rows;
-    }
-
-    // A fresh local account has no tables until the first write; reading one then finds nothing.
-    private static async IAsyncEnumerable<T> QueryMissingAsEmpty<T>(AsyncPageable<T> query) where T : notnull
-    {
-        await using var pages = query.AsPages().GetAsyncEnumerator();
-        while (true)
-        {
-            try
-            {
-                if (!await pages.MoveNextAsync()) yield break;
-            }
-            catch (RequestFailedException ex) when (ex.Status == 404)
-            {
-                yield break;
-            }
-            foreach (var item in pages.Current.Values) yield return item;
-        }
     }
 
     private Task UpsertAsync<T>(string tableName, T row, CancellationToken cancellationToken) where T : ITableEntity

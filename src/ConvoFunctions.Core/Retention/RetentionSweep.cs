@@ -32,21 +32,15 @@ internal sealed partial class RetentionSweep(
     {
         var removed = 0;
         var pending = new List<TableEntity>();
-        try
+        // No table: nothing to remove.
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).MissingAsEmpty())
         {
-            await foreach (var row in table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+            if (pending.Count > 0 && (pending.Count == BatchSize || pending[0].PartitionKey != row.PartitionKey))
             {
-                if (pending.Count > 0 && (pending.Count == BatchSize || pending[0].PartitionKey != row.PartitionKey))
-                {
-                    removed += await DeleteAsync(table, pending, cancellationToken);
-                    pending.Clear();
-                }
-                pending.Add(row);
+                removed += await DeleteAsync(table, pending, cancellationToken);
+                pending.Clear();
             }
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            return removed; // no table, nothing to keep
+            pending.Add(row);
         }
         if (pending.Count > 0) removed += await DeleteAsync(table, pending, cancellationToken);
         return removed;
