@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Azure;
 using Azure.Storage.Queues.Models;
 using ConvoFunctions.Storage;
 
