@@ -46,6 +46,17 @@ public sealed partial class DependencyDirectionTests
     }
 
     [Fact]
+    public void The_architecture_doc_holds_the_same_table()
+    {
+        var doc = File.ReadAllLines(Configuration.SettingsContractTests.RepoFile(Path.Combine("docs", "architecture.md")));
+        var rows = doc.Select(line => DocRow().Match(line)).Where(m => m.Success && MayUse.ContainsKey(m.Groups[1].Value))
+            .ToDictionary(m => m.Groups[1].Value, m => DocUses(m.Groups[2].Value), StringComparer.Ordinal);
+
+        Assert.Equal(MayUse.Keys.Order(StringComparer.Ordinal), rows.Keys.Order(StringComparer.Ordinal));
+        foreach (var (folder, allowed) in MayUse) Assert.Equal(allowed.Order(StringComparer.Ordinal), rows[folder]);
+    }
+
+    [Fact]
     public void The_written_direction_has_no_cycle()
     {
         Assert.Empty(Cycle(MayUse));
@@ -65,6 +76,8 @@ public sealed partial class DependencyDirectionTests
         var backward = new List<string>();
         foreach (var (folder, allowed) in MayUse)
         {
+            // A folder NetArchTest sees no type in would pass without being checked.
+            Assert.NotEmpty(Types.InAssembly(Core).That().ResideInNamespace(Namespace(folder)).GetTypes());
             var forbidden = MayUse.Keys.Where(other => other != folder && !allowed.Contains(other)).Select(Namespace).ToArray();
             var result = Types.InAssembly(Core).That().ResideInNamespace(Namespace(folder))
                 .ShouldNot().HaveDependencyOnAny(forbidden).GetResult();
@@ -103,6 +116,15 @@ public sealed partial class DependencyDirectionTests
 
     private static string Namespace(string folder) => $"ConvoFunctions.{folder}";
 
+    /// <summary>A "May use" cell of the doc's table: names, "—" for none, "the foundation" for its four folders.</summary>
+    private static List<string> DocUses(string cell) =>
+        cell.Replace("the foundation (Configuration, Privacy, Storage, ElevenLabs)", string.Join(", ", Foundation))
+            .Replace("the foundation", string.Join(", ", Foundation))
+            .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Where(name => name != "—")
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
     /// <summary>Folders a source file names: <c>using ConvoFunctions.X</c>, <c>ConvoFunctions.X.Type</c> and <c>X.Type</c>.</summary>
     private static List<string> NamedFolders(string source) =>
         FullyQualified().Matches(source).Select(m => m.Groups[1].Value).Where(MayUse.ContainsKey)
@@ -137,6 +159,9 @@ public sealed partial class DependencyDirectionTests
 
     private static string CoreSourceDirectory() =>
         Path.Combine(Path.GetDirectoryName(Configuration.SettingsContractTests.RepoFile("ConvoFunctions.sln"))!, "src", "ConvoFunctions.Core");
+
+    [GeneratedRegex(@"^\| (\w+) \| (.+) \|$")]
+    private static partial Regex DocRow();
 
     // using ConvoFunctions.X; ConvoFunctions.X.Type; global::ConvoFunctions.X.Type
     [GeneratedRegex(@"(?<![\w.])ConvoFunctions\.(\w+)\b")]
