@@ -1,7 +1,6 @@
 using System.Globalization;
 using Azure.Data.Tables;
 using ConvoFunctions.Storage;
-using ConvoFunctions.Conversations;
 
 namespace ConvoFunctions.Initiation;
 

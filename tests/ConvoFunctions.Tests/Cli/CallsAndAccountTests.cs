@@ -5,7 +5,6 @@ using ConvoFunctions.Cli;
 using ConvoFunctions.Correlation;
 using ConvoFunctions.Storage;
 using ConvoFunctions.Tests.Infrastructure;
-using ConvoFunctions.Conversations;
 
 namespace ConvoFunctions.Tests.Cli;
 

@@ -1,7 +1,6 @@
 using ConvoFunctions.Privacy;
 using ConvoFunctions.Alerts;
 using ConvoFunctions.Detection;
-using ConvoFunctions.Conversations;
 
 namespace ConvoFunctions.Tests.Detection;
 

@@ -8,7 +8,6 @@ using ConvoFunctions.Tests.Infrastructure;
 using ConvoFunctions.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
-using ConvoFunctions.Conversations;
 
 namespace ConvoFunctions.Tests.Enrichment;
 
