@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Running;
 using ConvoFunctions.Benchmarks;
+using ConvoFunctions.Benchmarks.Reliability;
 
 // Bounded scripts (no BenchmarkDotNet):
 //   ingest-memory [MB]     one large audio ingest against Azurite, peak memory growth
@@ -7,6 +8,8 @@ using ConvoFunctions.Benchmarks;
 //   alert-samples [folder] the sample Teams message and email of a duplicate alert, written to docs/ (or folder)
 //   report-sample <file> the sample HTML audit report (two weeks of made-up calls in the loopback API stand-in)
 //   initiation [requests]  call-start route p50/p99 at 32 concurrent requests vs a bare Table insert, and proxy mode
+//   reliability [options]  load and fault harness on loopback (--help lists its options); exit 0 when nothing was lost
+//   enrichment [options]   enrichment throughput through the serve path vs MaxConcurrency / latency (--help)
 // Anything else goes to BenchmarkDotNet.
 switch (args)
 {
@@ -16,6 +19,10 @@ switch (args)
         return await SweepScaling.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 31);
     case ["initiation", ..]:
         return await InitiationLatency.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 4000);
+    case ["reliability", .. var rest]:
+        return await ReliabilityCommand.Create().Parse(rest).InvokeAsync();
+    case ["enrichment", .. var rest]:
+        return await EnrichmentThroughput.Create().Parse(rest).InvokeAsync();
     case ["report-sample", var file]:
         return await ReportSample.RunAsync(file);
     case ["alert-samples", ..]:

@@ -151,8 +151,8 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Contains("<table", html);
 
         // The structured log event, and no secret anywhere in the logs.
-        Assert.Contains(TestLog.Provider.Lines, l => l.Contains("Alert duplicate twilio:CAaaaa1111bbbb2222cccc3333dddd4444 generation 0002", StringComparison.Ordinal));
-        Assert.DoesNotContain(TestLog.Provider.Lines, l => l.Contains("teams-secret-sig") || l.Contains(AcsKey) || l.Contains(ElevenLabsStandIn.ApiKey) || l.Contains("447700900123"));
+        Assert.Contains(services.GetRequiredService<TestLog>().Lines, l => l.Contains("Alert duplicate twilio:CAaaaa1111bbbb2222cccc3333dddd4444 generation 0002", StringComparison.Ordinal));
+        Assert.DoesNotContain(services.GetRequiredService<TestLog>().Lines, l => l.Contains("teams-secret-sig") || l.Contains(AcsKey) || l.Contains(ElevenLabsStandIn.ApiKey) || l.Contains("447700900123"));
 
         // A later sweep over the same window sends nothing more.
         _time.Advance(TimeSpan.FromMinutes(5));

@@ -344,8 +344,8 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Contains("401 Unauthorized (invalid_api_key)", reason);
         Assert.Contains(SettingNames.ElevenLabsApiKey, reason);
         Assert.DoesNotContain(ApiKey, poisoned.Body.ToString());
-        Assert.DoesNotContain(TestLog.Provider.Lines, line => line.Contains(ApiKey, StringComparison.Ordinal));
-        Assert.Contains(TestLog.Provider.Lines, line => line.StartsWith("Critical:", StringComparison.Ordinal)
+        Assert.DoesNotContain(services.GetRequiredService<TestLog>().Lines, line => line.Contains(ApiKey, StringComparison.Ordinal));
+        Assert.Contains(services.GetRequiredService<TestLog>().Lines, line => line.StartsWith("Critical:", StringComparison.Ordinal)
             && line.Contains("REJECTED THE API KEY (401)") && line.Contains(RealId));
     }
 

@@ -13,25 +13,24 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 
-namespace ConvoFunctions.Cli;
+namespace ConvoFunctions.Benchmarks;
 
 /// <summary>
-/// Hidden load check for enrichment (docs/benchmarks.md, "Enrichment throughput"): Azurite in memory, a stand-in ElevenLabs API on
+/// Load check for enrichment (docs/benchmarks.md, "Enrichment throughput"): Azurite in memory, a stand-in ElevenLabs API on
 /// loopback answering after a fixed latency, N queued messages processed through the same host and
 /// <see cref="QueuePoller"/> as <c>convo serve</c>. Prints messages/s and its ratio to MaxConcurrency ÷ latency.
 /// </summary>
-internal static class BenchEnrichmentCommand
+internal static class EnrichmentThroughput
 {
     public static Command Create()
     {
         var messages = new Option<int>("--messages") { Description = "Messages to process.", DefaultValueFactory = _ => 500 };
         var latency = new Option<int>("--latency-ms") { Description = "Stand-in API latency.", DefaultValueFactory = _ => 50 };
         var concurrency = new Option<int>("--concurrency") { Description = "ElevenLabs:MaxConcurrency and ElevenLabs:AppMaxConcurrency.", DefaultValueFactory = _ => 4 };
-        var command = new Command("bench-enrichment", "Measure enrichment throughput through the convo serve path.")
+        var command = new Command("enrichment", "Measure enrichment throughput through the convo serve path.")
         {
             messages, latency, concurrency,
         };
-        command.Hidden = true;
         command.SetAction((result, cancellationToken) => RunAsync(
             result.GetValue(messages), result.GetValue(latency), result.GetValue(concurrency), cancellationToken));
         return command;

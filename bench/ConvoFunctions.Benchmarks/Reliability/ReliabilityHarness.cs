@@ -13,7 +13,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace ConvoFunctions.Cli.Reliability;
+namespace ConvoFunctions.Benchmarks.Reliability;
 
 /// <summary>
 /// Sends a bounded load of signed webhooks (and bad input) to the served app on loopback while storage and

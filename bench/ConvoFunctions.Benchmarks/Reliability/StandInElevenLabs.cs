@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace ConvoFunctions.Cli.Reliability;
+namespace ConvoFunctions.Benchmarks.Reliability;
 
 /// <summary>
 /// The ElevenLabs API on loopback for the harness: conversation details, the conversation list and the
