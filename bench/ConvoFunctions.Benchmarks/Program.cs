@@ -8,6 +8,7 @@ using ConvoFunctions.Benchmarks.Reliability;
 //   alert-samples [folder] the sample Teams message and email of a duplicate alert, written to docs/ (or folder)
 //   report-sample <file> the sample HTML audit report (two weeks of made-up calls in the loopback API stand-in)
 //   initiation [requests]  call-start route p50/p99 at 32 concurrent requests vs a bare Table insert, and proxy mode
+//   ingest [webhooks]      webhook route throughput and p99 at 8 and 32 in flight vs a bare Put Blob + Put Message loop
 //   reliability [options]  load and fault harness on loopback (--help lists its options); exit 0 when nothing was lost
 //   enrichment [options]   enrichment throughput through the serve path vs MaxConcurrency / latency (--help)
 // Anything else goes to BenchmarkDotNet.
@@ -19,6 +20,8 @@ switch (args)
         return await SweepScaling.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 31);
     case ["initiation", ..]:
         return await InitiationLatency.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 4000);
+    case ["ingest", ..]:
+        return await IngestBound.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 3000);
     case ["reliability", .. var rest]:
         return await ReliabilityCommand.Create().Parse(rest).InvokeAsync();
     case ["enrichment", .. var rest]:
