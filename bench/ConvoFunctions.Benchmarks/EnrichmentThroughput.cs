@@ -22,6 +22,8 @@ namespace ConvoFunctions.Benchmarks;
 /// </summary>
 internal static class EnrichmentThroughput
 {
+    private const string ApiKey = "bench-api-key";
+
     public static Command Create()
     {
         var messages = new Option<int>("--messages") { Description = "Messages to process.", DefaultValueFactory = _ => 500 };
@@ -39,11 +41,11 @@ internal static class EnrichmentThroughput
     private static async Task<int> RunAsync(int count, int latencyMs, int maxConcurrency, CancellationToken cancellationToken)
     {
         await using var azurite = await AzuriteProcess.StartAsync(location: null, cancellationToken: cancellationToken);
-        await using var api = await StandInApi.StartAsync(TimeSpan.FromMilliseconds(latencyMs));
+        await using var api = await ElevenLabsStandIn.StartAsync(ApiKey, new StandInFaults(Latency: TimeSpan.FromMilliseconds(latencyMs)), cancellationToken);
         var settings = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             [SettingNames.ElevenLabsWebhookSecret] = LocalConfiguration.DevelopmentWebhookSecret,
-            [SettingNames.ElevenLabsApiKey] = "bench-api-key",
+            [SettingNames.ElevenLabsApiKey] = ApiKey,
             [SettingNames.ElevenLabsBaseUrl] = api.BaseAddress.ToString(),
             [SettingNames.ElevenLabsMaxConcurrency] = maxConcurrency.ToString(CultureInfo.InvariantCulture),
             // The app-wide bound (a blob lease per call) at the same value: its overhead is part of what is measured.
@@ -53,24 +55,26 @@ internal static class EnrichmentThroughput
         // Warm-up on a first host (JIT, connections), then measure fresh hosts on a full queue: with the app-wide
         // bound (a blob lease per API call, as deployed) and, side by side in the same run, with the per-instance bound only.
         var warmup = Math.Min(40, count);
-        await RunHostAsync(settings, azurite.ConnectionString, "warm", warmup, appWide: true, cancellationToken);
+        await RunHostAsync(api, settings, azurite.ConnectionString, "warm", warmup, appWide: true, cancellationToken);
         var ideal = maxConcurrency / (latencyMs / 1000.0);
         foreach (var appWide in new[] { true, false })
         {
             api.ResetPeak();
-            var requestsBefore = api.Requests;
-            var elapsed = await RunHostAsync(settings, azurite.ConnectionString, appWide ? "bench" : "local", count, appWide, cancellationToken);
+            var requestsBefore = api.Requests.Count;
+            var elapsed = await RunHostAsync(api, settings, azurite.ConnectionString, appWide ? "bench" : "local", count, appWide, cancellationToken);
             var rate = count / elapsed.TotalSeconds;
             Console.WriteLine(FormattableString.Invariant(
                 $"bound={(appWide ? "app-wide" : "instance")} messages={count} latency_ms={latencyMs} max_concurrency={maxConcurrency} elapsed_s={elapsed.TotalSeconds:F2}"));
             Console.WriteLine(FormattableString.Invariant(
-                $"throughput_msg_per_s={rate:F1} ideal_msg_per_s={ideal:F1} ratio={rate / ideal:F2} peak_api_concurrency={api.Peak} api_requests={api.Requests - requestsBefore} mean_stand_in_ms={api.MeanServerMs:F1}"));
+                $"throughput_msg_per_s={rate:F1} ideal_msg_per_s={ideal:F1} ratio={rate / ideal:F2} peak_api_concurrency={api.PeakConcurrency} api_requests={api.Requests.Count - requestsBefore} mean_stand_in_ms={api.MeanHandlingMs:F1}"));
         }
         return 0;
     }
 
-    private static async Task<TimeSpan> RunHostAsync(IConfiguration settings, string storage, string prefix, int count, bool appWide, CancellationToken cancellationToken)
+    private static async Task<TimeSpan> RunHostAsync(
+        ElevenLabsStandIn api, IConfiguration settings, string storage, string prefix, int count, bool appWide, CancellationToken cancellationToken)
     {
+        for (var i = 0; i < count; i++) api.Add(Conversation($"conv_{prefix}_{i:D5}"));
         await using var app = LocalFunctionsHost.Build(settings, storage, new Uri("http://127.0.0.1:0"), LogLevel.Warning,
             configure: appWide ? null : services => services.RemoveAll<ElevenLabs.AppConcurrencySlots>());
         await LocalFunctionsHost.EnsureStorageAsync(app, cancellationToken);
@@ -93,90 +97,36 @@ internal static class EnrichmentThroughput
         return stopwatch.Elapsed;
     }
 
-    /// <summary>Answers <c>GET /v1/convai/conversations/{id}</c> with a real-shaped conversation after a fixed delay.</summary>
-    private sealed class StandInApi : IAsyncDisposable
+    private static JsonObject Conversation(string id)
     {
-        private readonly WebApplication _app;
-        private int _current;
-        private int _peak;
-        private int _requests;
-        private long _serverTicks;
-
-        private StandInApi(WebApplication app) => _app = app;
-
-        public Uri BaseAddress { get; private set; } = null!;
-        public int Peak => Volatile.Read(ref _peak);
-        public int Requests => Volatile.Read(ref _requests);
-        public double MeanServerMs => Requests == 0 ? 0 : TimeSpan.FromTicks(Interlocked.Read(ref _serverTicks) / Requests).TotalMilliseconds;
-        public void ResetPeak() => Volatile.Write(ref _peak, 0);
-
-        public static async Task<StandInApi> StartAsync(TimeSpan latency)
+        var transcript = new JsonArray();
+        for (var i = 0; i < 10; i++)
         {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Logging.ClearProviders();
-            var app = builder.Build();
-            var api = new StandInApi(app);
-            app.MapGet("/v1/convai/conversations/{id}", async (string id, HttpContext context) =>
-            {
-                Interlocked.Increment(ref api._requests);
-                var started = Stopwatch.GetTimestamp();
-                var now = Interlocked.Increment(ref api._current);
-                int peak;
-                while (now > (peak = Volatile.Read(ref api._peak)) && Interlocked.CompareExchange(ref api._peak, now, peak) != peak) { }
-                try
-                {
-                    await Task.Delay(latency, context.RequestAborted);
-                    return Results.Text(Conversation(id), "application/json");
-                }
-                finally
-                {
-                    Interlocked.Decrement(ref api._current);
-                    Interlocked.Add(ref api._serverTicks, Stopwatch.GetElapsedTime(started).Ticks);
-                }
-            });
-            await app.StartAsync();
-            api.BaseAddress = new Uri(app.Urls.First());
-            return api;
+            transcript.Add(new JsonObject { ["role"] = i % 2 == 0 ? "agent" : "user", ["message"] = $"Sample turn {i}", ["time_in_call_secs"] = i * 6 });
         }
-
-        private static string Conversation(string id)
+        var sid = "CA" + Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(System.Text.Encoding.UTF8.GetBytes(id)))[..32];
+        return new JsonObject
         {
-            var transcript = new JsonArray();
-            for (var i = 0; i < 10; i++)
+            ["agent_id"] = "agent_bench",
+            ["conversation_id"] = id,
+            ["status"] = "done",
+            ["transcript"] = transcript,
+            ["metadata"] = new JsonObject
             {
-                transcript.Add(new JsonObject { ["role"] = i % 2 == 0 ? "agent" : "user", ["message"] = $"Sample turn {i}", ["time_in_call_secs"] = i * 6 });
-            }
-            var sid = "CA" + Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(System.Text.Encoding.UTF8.GetBytes(id)))[..32];
-            return new JsonObject
-            {
-                ["agent_id"] = "agent_bench",
-                ["conversation_id"] = id,
-                ["status"] = "done",
-                ["transcript"] = transcript,
-                ["metadata"] = new JsonObject
+                ["start_time_unix_secs"] = 1763996400,
+                ["call_duration_secs"] = 142,
+                ["termination_reason"] = "Call ended by remote party",
+                ["phone_call"] = new JsonObject
                 {
-                    ["start_time_unix_secs"] = 1763996400,
-                    ["call_duration_secs"] = 142,
-                    ["termination_reason"] = "Call ended by remote party",
-                    ["phone_call"] = new JsonObject
-                    {
-                        ["direction"] = "inbound", ["agent_number"] = "+442079460000", ["external_number"] = "+447700900123",
-                        ["type"] = "twilio", ["stream_sid"] = "MZ" + sid[2..], ["call_sid"] = sid,
-                    },
+                    ["direction"] = "inbound", ["agent_number"] = "+442079460000", ["external_number"] = "+447700900123",
+                    ["type"] = "twilio", ["stream_sid"] = "MZ" + sid[2..], ["call_sid"] = sid,
                 },
-                ["conversation_initiation_client_data"] = new JsonObject
-                {
-                    ["dynamic_variables"] = new JsonObject { ["system__call_sid"] = sid, ["system__caller_id"] = "+447700900123" },
-                },
-                ["has_audio"] = true, ["has_user_audio"] = true, ["has_response_audio"] = true,
-            }.ToJsonString();
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
+            },
+            ["conversation_initiation_client_data"] = new JsonObject
+            {
+                ["dynamic_variables"] = new JsonObject { ["system__call_sid"] = sid, ["system__caller_id"] = "+447700900123" },
+            },
+            ["has_audio"] = true, ["has_user_audio"] = true, ["has_response_audio"] = true,
+        };
     }
 }

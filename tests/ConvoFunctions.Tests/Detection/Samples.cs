@@ -1,0 +1,59 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ConvoFunctions.Detection;
+using ConvoFunctions.ElevenLabs;
+using ConvoFunctions.Enrichment;
+using ConvoFunctions.Tests.Infrastructure;
+
+namespace ConvoFunctions.Tests.Detection;
+
+/// <summary>Sample conversations built from the repository's fixtures (parsed by the production parser).</summary>
+internal static class Samples
+{
+    /// <summary>The key the detection tests' ElevenLabs stand-in expects.</summary>
+    public const string ApiKey = "xi_test_key_0123456789";
+
+    public static JsonObject RealJson() => JsonNode.Parse(Fixtures.Text(Fixtures.ConversationReal))!.AsObject();
+
+    public static JsonObject BlankJson() => JsonNode.Parse(Fixtures.Text(Fixtures.ConversationBlank))!.AsObject();
+
+    /// <summary>When the samples count as read: ten minutes after the fixtures' calls, so they are settled.</summary>
+    public static readonly DateTimeOffset ReadAt = DateTimeOffset.FromUnixTimeSeconds(1763996400).AddMinutes(10);
+
+    public static ObservedConversation Parse(JsonObject json) => ObservedConversation.From(Facts(json, ReadAt));
+
+    /// <summary>A conversation as the API describes it, read at <paramref name="readAt"/> (enrichment's reading).</summary>
+    public static ConversationFacts Facts(JsonObject json, DateTimeOffset readAt) => ConversationFacts.FromConversation(
+        JsonSerializer.Deserialize<ConversationDto>(json.ToJsonString(), ElevenLabs.ElevenLabsJson.Options)!,
+        (string)json["conversation_id"]!, FactSources.Api, eventTime: null, readAt);
+
+    public static ObservedConversation Real => Parse(RealJson());
+
+    public static ObservedConversation Blank => Parse(BlankJson());
+
+    /// <summary>
+    /// A blank session without any phone metadata (an SDK or signed-URL session of the same agent), started at
+    /// <paramref name="startUnix"/>: no <c>phone_call</c>, no caller, no call id.
+    /// </summary>
+    public static JsonObject Session(string id, long startUnix, string source)
+    {
+        var copy = Variant(BlankJson(), id, startUnix, null);
+        copy["metadata"]!.AsObject().Remove("phone_call");
+        copy["metadata"]!["conversation_initiation_source"] = source;
+        var variables = copy["conversation_initiation_client_data"]!["dynamic_variables"]!.AsObject();
+        foreach (var name in new[] { "system__caller_id", "system__called_number", "system__call_sid" }) variables.Remove(name);
+        return copy;
+    }
+
+    /// <summary>A copy of a fixture with another id, start time and (optionally) call SID.</summary>
+    public static JsonObject Variant(JsonObject json, string id, long startUnix, string? callSid)
+    {
+        var copy = JsonNode.Parse(json.ToJsonString())!.AsObject();
+        copy["conversation_id"] = id;
+        copy["metadata"]!["start_time_unix_secs"] = startUnix;
+        var phone = copy["metadata"]!["phone_call"]!.AsObject();
+        phone["call_sid"] = callSid;
+        copy["conversation_initiation_client_data"]!["dynamic_variables"]!["system__call_sid"] = callSid;
+        return copy;
+    }
+}
