@@ -9,7 +9,6 @@ using ConvoFunctions.Cli.Local;
 using ConvoFunctions.Configuration;
 using ConvoFunctions.Storage;
 using ConvoFunctions.Webhooks;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 

@@ -8,7 +8,6 @@ using ConvoFunctions.Correlation;
 using ConvoFunctions.Detection;
 using ConvoFunctions.Storage;
 using ConvoFunctions.Webhooks;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
-using System.Text.Json.Nodes;
-using System.Text.Json;
 using System.Text;
+using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using ConvoFunctions.Alerts;
 using ConvoFunctions.Cli.Local;

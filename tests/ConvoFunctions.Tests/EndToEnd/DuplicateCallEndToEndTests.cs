@@ -8,7 +8,6 @@ using ConvoFunctions.Storage;
 using ConvoFunctions.Tests.Enrichment;
 using ConvoFunctions.Tests.Infrastructure;
 using ConvoFunctions.Webhooks;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ConvoFunctions.Tests.EndToEnd;

@@ -249,7 +249,10 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
         const string id = "conv_provider_05";
         var phone = new JsonObject
         {
-            ["type"] = type, ["direction"] = "inbound", ["agent_number"] = "+442079460000", ["external_number"] = "+447700900999",
+            ["type"] = type,
+            ["direction"] = "inbound",
+            ["agent_number"] = "+442079460000",
+            ["external_number"] = "+447700900999",
             ["call_sid"] = type == "exotel" ? "exo_77/a#b?c" : "sip_call_sid_1",
             ["stream_sid"] = "stream_1",
         };
@@ -455,38 +458,5 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
                 .ToList();
         }
         return JsonSerializer.Serialize(tables);
-    }
-}
-
-/// <summary>Test settings and storage reset shared by the enrichment tests.</summary>
-internal static class EnrichmentStorage
-{
-    public static Dictionary<string, string?> Settings(Uri api) => new()
-    {
-        [SettingNames.ElevenLabsApiKey] = EnrichmentTests.ApiKey,
-        [SettingNames.ElevenLabsBaseUrl] = api.ToString(),
-        [SettingNames.ElevenLabsRetryAttempts] = "2",
-        [SettingNames.ElevenLabsRetryBaseDelay] = "00:00:00.050",
-    };
-
-    public static async Task ResetAsync(StorageAccount storage)
-    {
-        await storage.Queue(StorageNames.WebhookEventsQueue).ClearMessagesAsync();
-        await storage.Queue(StorageNames.WebhookEventsPoisonQueue).ClearMessagesAsync();
-        var container = storage.Container(StorageNames.WebhookContainer);
-        await foreach (var blob in container.GetBlobsAsync()) await container.DeleteBlobAsync(blob.Name);
-        foreach (var name in new[] { StorageNames.ConversationsTable, StorageNames.CallsTable, StorageNames.ActivityTable, StorageNames.ChangesTable, StorageNames.AlertsTable })
-        {
-            var table = storage.Table(name);
-            await table.CreateIfNotExistsAsync();
-            foreach (var row in await RowsAsync(storage, name)) await table.DeleteEntityAsync(row.PartitionKey, row.RowKey);
-        }
-    }
-
-    public static async Task<List<TableEntity>> RowsAsync(StorageAccount storage, string table)
-    {
-        var rows = new List<TableEntity>();
-        await foreach (var row in storage.Table(table).QueryAsync<TableEntity>()) rows.Add(row);
-        return rows;
     }
 }
