@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
 using Azure.Storage.Blobs;
@@ -62,8 +61,8 @@ internal static class IngestBound
         {
             // Warm-up at this concurrency: JIT, connection pools, the emulator's first writes.
             sent += concurrency * 4;
-            await Measure(concurrency * 4, concurrency, i => PostAsync(http, url, $"warm{concurrency}_{i}", ct), ct);
-            await Measure(concurrency * 4, concurrency, i => BareAsync(container, queue, $"warm{concurrency}_{i}", ct), ct);
+            await ClosedLoop.RunAsync(concurrency * 4, concurrency, i => PostAsync(http, url, $"warm{concurrency}_{i}", ct), ct);
+            await ClosedLoop.RunAsync(concurrency * 4, concurrency, i => BareAsync(container, queue, $"warm{concurrency}_{i}", ct), ct);
 
             var route = new Sample();
             var bare = new Sample();
@@ -71,8 +70,8 @@ internal static class IngestBound
             for (var round = 0; round < Rounds; round++)
             {
                 var prefix = $"c{concurrency}_r{round}";
-                Func<Task> routeRound = async () => route.Add(await Measure(perRound, concurrency, i => PostAsync(http, url, $"{prefix}_{i}", ct), ct));
-                Func<Task> bareRound = async () => bare.Add(await Measure(perRound, concurrency, i => BareAsync(container, queue, $"{prefix}_{i}", ct), ct));
+                Func<Task> routeRound = async () => route.Add(await ClosedLoop.RunAsync(perRound, concurrency, i => PostAsync(http, url, $"{prefix}_{i}", ct), ct));
+                Func<Task> bareRound = async () => bare.Add(await ClosedLoop.RunAsync(perRound, concurrency, i => BareAsync(container, queue, $"{prefix}_{i}", ct), ct));
                 if (round % 2 == 0) { await routeRound(); await bareRound(); }
                 else { await bareRound(); await routeRound(); }
                 sent += perRound;
@@ -135,26 +134,6 @@ internal static class IngestBound
         return Encoding.UTF8.GetBytes(json.ToJsonString());
     }
 
-    /// <summary>Runs <paramref name="count"/> operations with <paramref name="concurrency"/> in flight; latencies and wall time.</summary>
-    private static async Task<(double[] Latencies, TimeSpan Elapsed)> Measure(int count, int concurrency, Func<int, Task> operation, CancellationToken ct)
-    {
-        var latencies = new double[count];
-        var next = -1;
-        var wall = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
-        {
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < count)
-            {
-                ct.ThrowIfCancellationRequested();
-                var start = Stopwatch.GetTimestamp();
-                await operation(i);
-                latencies[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-            }
-        }));
-        return (latencies, wall.Elapsed);
-    }
-
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
@@ -173,11 +152,7 @@ internal static class IngestBound
 
         public double P99 => Percentile(0.99);
 
-        private double Percentile(double q)
-        {
-            var sorted = _latencies.Order().ToArray();
-            return sorted[Math.Max(0, (int)Math.Ceiling(q * sorted.Length) - 1)];
-        }
+        private double Percentile(double q) => ClosedLoop.Percentile(_latencies, q);
 
         public string Row(string name) =>
             $"  {name,-28} {Throughput,7:F0} webhooks/s   p50 {Percentile(0.5),6:F1} ms   p99 {P99,6:F1} ms";
