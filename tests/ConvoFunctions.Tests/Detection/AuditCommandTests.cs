@@ -1,7 +1,8 @@
-using System.Text.Json.Nodes;
 using System.Text.Json;
-using ConvoFunctions.Cli.Local;
+using System.Text.Json.Nodes;
 using ConvoFunctions.Cli;
+using ConvoFunctions.Cli.Local;
+using ConvoFunctions.Tests.Infrastructure;
 
 namespace ConvoFunctions.Tests.Detection;
 

@@ -46,8 +46,8 @@ public sealed class DuplicateCallEndToEndTests(AzuriteFixture azurite) : IAsyncL
     [Fact]
     public async Task Real_and_blank_conversation_of_one_call_become_one_Teams_alert()
     {
-        _api.Add(EnrichmentSamples.RealConversation);
-        _api.Add(EnrichmentSamples.BlankConversation);
+        _api.Add(Samples.RealConversation);
+        _api.Add(Samples.BlankConversation);
         var settings = EnrichmentStorage.Settings(_api.BaseAddress);
         settings[SettingNames.AlertsTeamsWebhookUrl] = new Uri(_teams.BaseAddress, "workflows/invoke?sig=secret-sig").ToString();
         settings[SettingNames.DetectionWebhookHealthEnabled] = "false";

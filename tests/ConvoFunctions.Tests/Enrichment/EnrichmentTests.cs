@@ -1,10 +1,10 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using ConvoFunctions.App.Enrichment;
-using ConvoFunctions.Cli.Local;
 using ConvoFunctions.Cli;
+using ConvoFunctions.Cli.Local;
 using ConvoFunctions.Configuration;
 using ConvoFunctions.Correlation;
 using ConvoFunctions.Storage;
@@ -41,7 +41,7 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Transcription_webhook_becomes_a_conversation_row_and_a_call_row_with_the_call_key()
     {
-        _api.Add(EnrichmentSamples.RealConversation);
+        _api.Add(Samples.RealConversation);
         await using var services = Services();
         await IngestAsync(services, Fixtures.Bytes(Fixtures.Transcription));
 
@@ -91,7 +91,7 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task The_same_message_processed_twice_leaves_the_same_rows()
     {
-        _api.Add(EnrichmentSamples.RealConversation);
+        _api.Add(Samples.RealConversation);
         await using var services = Services();
         var message = await IngestAsync(services, Fixtures.Bytes(Fixtures.Transcription));
         Assert.Null(await DeliverAsync(services));
@@ -111,7 +111,7 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         _api.Script(RealId, attempt => attempt == 1
             ? StandInAnswer.Error(429, "too_many_concurrent_requests", retryAfter: 1)
-            : StandInAnswer.Ok(EnrichmentSamples.RealConversation));
+            : StandInAnswer.Ok(Samples.RealConversation));
         await using var services = Services();
         await IngestAsync(services, Fixtures.Bytes(Fixtures.Transcription));
 
@@ -171,7 +171,7 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
 
         // The cause is fixed (the API answers the conversation); replay moves the original message back, and it is processed.
         _api.Script(RealId, _ => null);
-        _api.Add(EnrichmentSamples.RealConversation);
+        _api.Add(Samples.RealConversation);
         Assert.Equal(0, await ConvoCommand.Create().Parse(["replay", "--storage", azurite.ConnectionString]).InvokeAsync());
 
         Assert.Empty((await azurite.Storage.Queue(StorageNames.WebhookEventsPoisonQueue).PeekMessagesAsync(32)).Value);
@@ -225,10 +225,10 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task A_conversation_without_phone_metadata_is_stored_without_a_call_key()
     {
         const string id = "conv_web_widget_04";
-        var conversation = EnrichmentSamples.Variant(id, EnrichmentSamples.WithoutPhone);
+        var conversation = Samples.Variant(id, Samples.WithoutPhone);
         _api.Add(conversation);
         await using var services = Services();
-        await IngestAsync(services, EnrichmentSamples.TranscriptionWebhook(conversation));
+        await IngestAsync(services, Samples.TranscriptionWebhook(conversation));
 
         Assert.Null(await DeliverAsync(services));
 
@@ -261,10 +261,10 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
             phone["call_id"] = "a84b4c76e66710@pc33.example.com";
             phone["sip_header_dynamic_variables"] = new JsonObject { ["X-Tenant"] = "t1" };
         }
-        var conversation = EnrichmentSamples.Variant(id, EnrichmentSamples.WithPhone(phone));
+        var conversation = Samples.Variant(id, Samples.WithPhone(phone));
         _api.Add(conversation);
         await using var services = Services();
-        await IngestAsync(services, EnrichmentSamples.TranscriptionWebhook(conversation));
+        await IngestAsync(services, Samples.TranscriptionWebhook(conversation));
 
         Assert.Null(await DeliverAsync(services));
 
@@ -302,11 +302,11 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task A_blank_conversation_is_told_apart_from_the_real_one_in_the_same_call()
     {
-        _api.Add(EnrichmentSamples.RealConversation);
-        _api.Add(EnrichmentSamples.BlankConversation);
+        _api.Add(Samples.RealConversation);
+        _api.Add(Samples.BlankConversation);
         await using var services = Services();
         await IngestAsync(services, Fixtures.Bytes(Fixtures.Transcription));
-        await IngestAsync(services, EnrichmentSamples.TranscriptionWebhook(EnrichmentSamples.BlankConversation, 1763996551));
+        await IngestAsync(services, Samples.TranscriptionWebhook(Samples.BlankConversation, 1763996551));
 
         Assert.Null(await DeliverAsync(services));
         Assert.Null(await DeliverAsync(services));
@@ -362,9 +362,9 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
         for (var i = 0; i < count; i++)
         {
             var id = $"conv_burst_{i}";
-            var conversation = EnrichmentSamples.Variant(id, _ => { });
+            var conversation = Samples.Variant(id, _ => { });
             _api.Script(id, _ => StandInAnswer.Ok(conversation, TimeSpan.FromMilliseconds(150)));
-            await IngestAsync(services, EnrichmentSamples.TranscriptionWebhook(conversation));
+            await IngestAsync(services, Samples.TranscriptionWebhook(conversation));
         }
 
         var queue = azurite.Storage.Queue(StorageNames.WebhookEventsQueue);
