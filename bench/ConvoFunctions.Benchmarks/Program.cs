@@ -1,3 +1,4 @@
+using System.CommandLine;
 using BenchmarkDotNet.Running;
 using ConvoFunctions.Benchmarks;
 using ConvoFunctions.Benchmarks.Reliability;
@@ -22,10 +23,10 @@ switch (args)
         return await InitiationLatency.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 4000);
     case ["ingest", ..]:
         return await IngestBound.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 3000);
-    case ["reliability", .. var rest]:
-        return await ReliabilityCommand.Create().Parse(rest).InvokeAsync();
-    case ["enrichment", .. var rest]:
-        return await EnrichmentThroughput.Create().Parse(rest).InvokeAsync();
+    case ["reliability" or "enrichment", ..]:
+        // Under a root command, so that --help and option errors work as in convo.
+        return await new RootCommand("ConvoFunctions load modes") { ReliabilityCommand.Create(), EnrichmentThroughput.Create() }
+            .Parse(args).InvokeAsync();
     case ["report-sample", var file]:
         return await ReportSample.RunAsync(file);
     case ["alert-samples", ..]:
