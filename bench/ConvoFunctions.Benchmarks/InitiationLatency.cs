@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Azure.Data.Tables;
@@ -84,24 +83,8 @@ internal static class InitiationLatency
         return ratio <= 1.5 && P(proxied, 0.99) <= proxyBound && rows == sent ? 0 : 1;
     }
 
-    private static async Task<List<double>> RunAsync(int count, Func<int, Task> operation, CancellationToken ct)
-    {
-        var latencies = new double[count];
-        var next = -1;
-        var workers = Enumerable.Range(0, Concurrency).Select(async _ =>
-        {
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < count)
-            {
-                ct.ThrowIfCancellationRequested();
-                var start = Stopwatch.GetTimestamp();
-                await operation(i);
-                latencies[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-            }
-        });
-        await Task.WhenAll(workers);
-        return [.. latencies];
-    }
+    private static async Task<List<double>> RunAsync(int count, Func<int, Task> operation, CancellationToken ct) =>
+        [.. (await ClosedLoop.RunAsync(count, Concurrency, operation, ct)).Latencies];
 
     private static async Task PostAsync(HttpClient http, Uri url, CancellationToken ct)
     {
@@ -166,11 +149,7 @@ internal static class InitiationLatency
         return count;
     }
 
-    private static double P(List<double> values, double q)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted[Math.Max(0, (int)Math.Ceiling(q * sorted.Length) - 1)];
-    }
+    private static double P(List<double> values, double q) => ClosedLoop.Percentile(values, q);
 
     private static string Row(string name, List<double> values) =>
         $"{name,-34} p50 {P(values, 0.50),7:F1} ms   p99 {P(values, 0.99),7:F1} ms   max {values.Max(),7:F1} ms";

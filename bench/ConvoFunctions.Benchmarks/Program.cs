@@ -1,5 +1,7 @@
+using System.CommandLine;
 using BenchmarkDotNet.Running;
 using ConvoFunctions.Benchmarks;
+using ConvoFunctions.Benchmarks.Reliability;
 
 // Bounded scripts (no BenchmarkDotNet):
 //   ingest-memory [MB]     one large audio ingest against Azurite, peak memory growth
@@ -7,6 +9,9 @@ using ConvoFunctions.Benchmarks;
 //   alert-samples [folder] the sample Teams message and email of a duplicate alert, written to docs/ (or folder)
 //   report-sample <file> the sample HTML audit report (two weeks of made-up calls in the loopback API stand-in)
 //   initiation [requests]  call-start route p50/p99 at 32 concurrent requests vs a bare Table insert, and proxy mode
+//   ingest [webhooks]      webhook route throughput and p99 at 8 and 32 in flight vs a bare Put Blob + Put Message loop
+//   reliability [options]  load and fault harness on loopback (--help lists its options); exit 0 when nothing was lost
+//   enrichment [options]   enrichment throughput through the serve path vs MaxConcurrency / latency (--help)
 // Anything else goes to BenchmarkDotNet.
 switch (args)
 {
@@ -16,6 +21,12 @@ switch (args)
         return await SweepScaling.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 31);
     case ["initiation", ..]:
         return await InitiationLatency.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 4000);
+    case ["ingest", ..]:
+        return await IngestBound.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 3000);
+    case ["reliability" or "enrichment", ..]:
+        // Under a root command, so that --help and option errors work as in convo.
+        return await new RootCommand("ConvoFunctions load modes") { ReliabilityCommand.Create(), EnrichmentThroughput.Create() }
+            .Parse(args).InvokeAsync();
     case ["report-sample", var file]:
         return await ReportSample.RunAsync(file);
     case ["alert-samples", ..]:

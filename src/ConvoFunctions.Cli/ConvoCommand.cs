@@ -26,8 +26,6 @@ internal static class ConvoCommand
         ReplayCommand.Create(),
         CallsCommand.Create(),
         AuditCommand.Create(),
-        BenchEnrichmentCommand.Create(),
-        ReliabilityCommand.Create(),
         TestAlertCommand.Create(),
     };
 

@@ -62,7 +62,7 @@ internal static class ServeCommand
     private static async Task<int> RunAsync(string? storage, int port, string settingsFile, string? dataFolder, string? sweepSchedule,
         bool demo, string alertsFolder, CancellationToken cancellationToken)
     {
-        await using var standIn = demo ? await ElevenLabsStandIn.StartAsync(DemoApiKey, cancellationToken) : null;
+        await using var standIn = demo ? await ElevenLabsStandIn.StartAsync(DemoApiKey, cancellationToken: cancellationToken) : null;
         var overrides = new Dictionary<string, string?>();
         if (standIn is not null)
         {

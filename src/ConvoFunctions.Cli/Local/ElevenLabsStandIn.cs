@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using ConvoFunctions.ElevenLabs;
@@ -9,48 +10,89 @@ using Microsoft.Extensions.Logging;
 
 namespace ConvoFunctions.Cli.Local;
 
+/// <summary>One answer of the stand-in: status, JSON body, optional Retry-After seconds, optional delay first.</summary>
+internal sealed record StandInAnswer(int Status, string Body, int? RetryAfterSeconds = null, TimeSpan Delay = default)
+{
+    public static StandInAnswer Ok(string body, TimeSpan delay = default) => new(200, body, Delay: delay);
+
+    public static StandInAnswer Error(int status, string code, int? retryAfter = null) =>
+        new(status, $$$"""{"detail":{"status":"{{{code}}}","message":"stand-in {{{status}}}"}}""", retryAfter);
+}
+
 /// <summary>
-/// The ElevenLabs Agents API on loopback (Kestrel): conversation details, the conversation list (agent and start-time
-/// filters, cursor paging, newest first) and the workspace webhooks, answering from conversations seeded with
-/// <see cref="Add"/> in the detail endpoint's shape. <c>convo serve --demo</c> runs the real API client against it;
-/// it is meant to become the one stand-in of the tests and the reliability harness.
+/// Faults drawn at random (seeded, so a run repeats) for every request: shares answered 429 (Retry-After: 1), 500, or
+/// stalled for 30 s (past any sane attempt timeout); every request first waits <see cref="Latency"/>.
+/// </summary>
+internal sealed record StandInFaults(double Throttled = 0, double Failed = 0, double Stalled = 0, TimeSpan Latency = default, int Seed = 7);
+
+/// <summary>A request as the stand-in received it.</summary>
+internal sealed record StandInRequest(string Method, string PathAndQuery, IReadOnlyDictionary<string, string> Headers);
+
+/// <summary>
+/// The ElevenLabs Agents API on loopback (Kestrel), the one stand-in of <c>convo serve --demo</c>, the tests, the
+/// reliability harness and the benchmarks: conversation details, the conversation list (agent and start-time filters,
+/// cursor paging, newest first) and the workspace webhooks, answering from conversations seeded with <see cref="Add"/>
+/// in the detail endpoint's shape. Faults: per conversation by attempt (<see cref="Script"/>) or at random for every
+/// request (<see cref="StandInFaults"/>). Counters: every request, attempts per conversation, peak requests in flight.
 /// </summary>
 internal sealed class ElevenLabsStandIn : IAsyncDisposable
 {
+    private const string ConversationsPath = "/v1/convai/conversations";
     private readonly WebApplication _app;
     private readonly string _apiKey;
+    private readonly StandInFaults _faults;
+    private readonly Random _random;
     private readonly ConcurrentDictionary<string, JsonObject> _conversations = new(StringComparer.Ordinal);
-    private readonly ConcurrentQueue<string> _requests = new();
+    private readonly ConcurrentDictionary<string, Func<int, StandInAnswer?>> _scripts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _attempts = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<StandInRequest> _requests = new();
+    private int _inFlight, _peak, _throttled, _failed, _stalled;
+    private long _handlingTicks;
 
-    private ElevenLabsStandIn(WebApplication app, string apiKey)
+    private ElevenLabsStandIn(WebApplication app, string apiKey, StandInFaults faults)
     {
         _app = app;
         _apiKey = apiKey;
+        _faults = faults;
+        _random = new Random(faults.Seed);
     }
 
     public Uri BaseAddress { get; private set; } = null!;
 
-    /// <summary>Every request answered, as <c>GET /path?query</c>, oldest first.</summary>
-    public IReadOnlyList<string> Requests => _requests.ToArray();
+    /// <summary>Every request received, oldest first.</summary>
+    public IReadOnlyList<StandInRequest> Requests => _requests.ToArray();
+
+    /// <summary>The most requests in flight at once since start (or <see cref="ResetPeak"/>).</summary>
+    public int PeakConcurrency => Volatile.Read(ref _peak);
+
+    /// <summary><c>webhooks</c> of <c>GET /v1/workspace/webhooks</c>; one healthy webhook unless replaced.</summary>
+    public JsonArray Webhooks { get; set; } = [new JsonObject
+    {
+        ["webhook_id"] = "wh_local", ["name"] = "ConvoFunctions", ["is_disabled"] = false, ["is_auto_disabled"] = false,
+        ["most_recent_failure_error_code"] = null, ["most_recent_failure_timestamp"] = null,
+    }];
+
+    /// <summary>The largest list page served, whatever <c>page_size</c> asks (the API's own cap is 100).</summary>
+    public int PageSize { get; set; } = 100;
+
+    public string Summary => FormattableString.Invariant(
+        $"API stand-in: {_requests.Count} requests, {_throttled} answered 429, {_failed} answered 500, {_stalled} stalled, mean {MeanHandlingMs:F1} ms, peak {PeakConcurrency} in flight");
+
+    /// <summary>Mean time from receiving a request to its answer, faults included.</summary>
+    public double MeanHandlingMs => _requests.IsEmpty ? 0 : TimeSpan.FromTicks(Interlocked.Read(ref _handlingTicks) / _requests.Count).TotalMilliseconds;
 
     /// <summary>Starts on a free loopback port; requests without <c>xi-api-key: <paramref name="apiKey"/></c> answer 401.</summary>
-    public static async Task<ElevenLabsStandIn> StartAsync(string apiKey, CancellationToken cancellationToken = default)
+    public static async Task<ElevenLabsStandIn> StartAsync(string apiKey, StandInFaults? faults = null, CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        var standIn = new ElevenLabsStandIn(app, apiKey);
-        app.Use(standIn.AuthenticateAsync);
-        app.MapGet("/v1/convai/conversations/{id}", standIn.Detail);
-        app.MapGet("/v1/convai/conversations", standIn.List);
-        app.MapGet("/v1/workspace/webhooks", () => Results.Json(new JsonObject
-        {
-            ["webhooks"] = new JsonArray(new JsonObject
-            {
-                ["webhook_id"] = "wh_local", ["name"] = "ConvoFunctions", ["is_disabled"] = false, ["is_auto_disabled"] = false,
-            }),
-        }));
+        var standIn = new ElevenLabsStandIn(app, apiKey, faults ?? new StandInFaults());
+        app.Use(standIn.ReceiveAsync);
+        app.MapGet(ConversationsPath + "/{id}", standIn.DetailAsync);
+        app.MapGet(ConversationsPath, standIn.List);
+        app.MapGet("/v1/workspace/webhooks", () => Results.Json(new JsonObject { ["webhooks"] = Copy(standIn.Webhooks) }));
         await app.StartAsync(cancellationToken);
         standIn.BaseAddress = new Uri(app.Urls.First());
         return standIn;
@@ -60,33 +102,96 @@ internal sealed class ElevenLabsStandIn : IAsyncDisposable
     public void Add(JsonObject conversation)
     {
         var id = (string?)conversation["conversation_id"] ?? throw new ArgumentException("The conversation has no conversation_id.", nameof(conversation));
-        // Through its JSON text: numbers then read as any numeric type, as they would from the wire.
-        _conversations[id] = JsonNode.Parse(conversation.ToJsonString())!.AsObject();
+        // Through its JSON text: numbers then read as any numeric type, as they would from the wire, and the caller
+        // may go on changing its own copy.
+        _conversations[id] = Copy(conversation);
     }
 
-    private async Task AuthenticateAsync(HttpContext context, RequestDelegate next)
+    /// <summary>Adds or replaces a conversation given as the detail endpoint's JSON text.</summary>
+    public void Add(string conversationJson) => Add(JsonNode.Parse(conversationJson)!.AsObject());
+
+    /// <summary>
+    /// Scripts the detail endpoint for one conversation: attempt number (from 1) → answer; null answers from the
+    /// seeded conversation as usual (404 when there is none).
+    /// </summary>
+    public void Script(string conversationId, Func<int, StandInAnswer?> script) => _scripts[conversationId] = script;
+
+    /// <summary>Detail requests received for one conversation.</summary>
+    public int Attempts(string conversationId) => _attempts.GetValueOrDefault(conversationId);
+
+    /// <summary>Requests whose path and query start with <paramref name="pathPrefix"/>.</summary>
+    public int Count(string pathPrefix) => _requests.Count(r => r.PathAndQuery.StartsWith(pathPrefix, StringComparison.Ordinal));
+
+    public void ResetPeak() => Volatile.Write(ref _peak, 0);
+
+    private async Task ReceiveAsync(HttpContext context, RequestDelegate next)
     {
-        _requests.Enqueue($"{context.Request.Method} {context.Request.Path}{context.Request.QueryString}");
-        if (context.Request.Headers[ElevenLabsClient.ApiKeyHeader] != _apiKey)
+        var started = Stopwatch.GetTimestamp();
+        _requests.Enqueue(new StandInRequest(context.Request.Method, $"{context.Request.Path}{context.Request.QueryString}",
+            context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
+        var now = Interlocked.Increment(ref _inFlight);
+        int peak;
+        while (now > (peak = Volatile.Read(ref _peak)) && Interlocked.CompareExchange(ref _peak, now, peak) != peak) { }
+        try
         {
-            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-            await context.Response.WriteAsJsonAsync(new JsonObject { ["detail"] = new JsonObject { ["status"] = "invalid_api_key" } });
-            return;
+            if (context.Request.Headers[ElevenLabsClient.ApiKeyHeader] != _apiKey)
+            {
+                await WriteAsync(context, StandInAnswer.Error(StatusCodes.Status401Unauthorized, "invalid_api_key"));
+                return;
+            }
+            if (await DrawFaultAsync(context)) return;
+            await next(context);
         }
-        await next(context);
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+            Interlocked.Add(ref _handlingTicks, Stopwatch.GetElapsedTime(started).Ticks);
+        }
     }
 
-    private IResult Detail(string id) =>
-        _conversations.TryGetValue(id, out var conversation)
-            ? Results.Json(conversation)
-            : Results.Json(new JsonObject { ["detail"] = new JsonObject { ["status"] = "conversation_not_found" } }, statusCode: 404);
+    /// <summary>Answers with a random fault, if this request drew one.</summary>
+    private async Task<bool> DrawFaultAsync(HttpContext context)
+    {
+        if (_faults.Latency > TimeSpan.Zero) await Task.Delay(_faults.Latency, context.RequestAborted);
+        double draw;
+        lock (_random) draw = _random.NextDouble();
+        if (draw < _faults.Throttled)
+        {
+            Interlocked.Increment(ref _throttled);
+            await WriteAsync(context, StandInAnswer.Error(StatusCodes.Status429TooManyRequests, "too_many_concurrent_requests", retryAfter: 1));
+            return true;
+        }
+        if ((draw -= _faults.Throttled) < _faults.Failed)
+        {
+            Interlocked.Increment(ref _failed);
+            await WriteAsync(context, StandInAnswer.Error(StatusCodes.Status500InternalServerError, "internal_error"));
+            return true;
+        }
+        if ((draw -= _faults.Failed) < _faults.Stalled)
+        {
+            Interlocked.Increment(ref _stalled);
+            await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+            return true;
+        }
+        return false;
+    }
+
+    private Task DetailAsync(HttpContext context, string id)
+    {
+        var attempt = _attempts.AddOrUpdate(id, 1, (_, n) => n + 1);
+        var answer = _scripts.TryGetValue(id, out var script) ? script(attempt) : null;
+        answer ??= _conversations.TryGetValue(id, out var conversation)
+            ? StandInAnswer.Ok(conversation.ToJsonString())
+            : StandInAnswer.Error(StatusCodes.Status404NotFound, "conversation_not_found");
+        return WriteAsync(context, answer);
+    }
 
     private IResult List(HttpRequest request)
     {
         var query = request.Query;
         long Number(string name, long fallback) => long.TryParse(query[name], CultureInfo.InvariantCulture, out var v) ? v : fallback;
         var (after, before) = (Number("call_start_after_unix", long.MinValue), Number("call_start_before_unix", long.MaxValue));
-        var pageSize = (int)Math.Clamp(Number("page_size", 30), 1, 100);
+        var pageSize = (int)Math.Clamp(Number("page_size", 30), 1, PageSize);
         var offset = (int)Math.Max(0, Number("cursor", 0));
         var agent = query["agent_id"].ToString();
 
@@ -96,7 +201,7 @@ internal sealed class ElevenLabsStandIn : IAsyncDisposable
             .Where(c => c.Start >= after && c.Start <= before)
             .OrderByDescending(c => c.Start)
             .ToList();
-        var page = matching.Skip(offset).Take(pageSize).Select(c => (JsonNode)Summary(c.Conversation, c.Start)).ToArray();
+        var page = matching.Skip(offset).Take(pageSize).Select(c => (JsonNode)ListItem(c.Conversation, c.Start)).ToArray();
         var hasMore = offset + page.Length < matching.Count;
         return Results.Json(new JsonObject
         {
@@ -106,10 +211,21 @@ internal sealed class ElevenLabsStandIn : IAsyncDisposable
         });
     }
 
+    private static async Task WriteAsync(HttpContext context, StandInAnswer answer)
+    {
+        if (answer.Delay > TimeSpan.Zero) await Task.Delay(answer.Delay, context.RequestAborted);
+        context.Response.StatusCode = answer.Status;
+        context.Response.ContentType = "application/json";
+        if (answer.RetryAfterSeconds is { } seconds) context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        await context.Response.WriteAsync(answer.Body);
+    }
+
     private static long StartOf(JsonObject conversation) => (long?)conversation["metadata"]?["start_time_unix_secs"] ?? 0;
 
+    private static T Copy<T>(T node) where T : JsonNode => (T)JsonNode.Parse(node.ToJsonString())!;
+
     /// <summary>An item of the list endpoint: no call SID, as ElevenLabs answers it.</summary>
-    private static JsonObject Summary(JsonObject c, long start) => new()
+    private static JsonObject ListItem(JsonObject c, long start) => new()
     {
         ["agent_id"] = (string?)c["agent_id"],
         ["agent_name"] = (string?)c["agent_name"],
@@ -118,6 +234,7 @@ internal sealed class ElevenLabsStandIn : IAsyncDisposable
         ["call_duration_secs"] = (double?)c["metadata"]?["call_duration_secs"] ?? 0,
         ["message_count"] = (c["transcript"] as JsonArray)?.Count ?? 0,
         ["status"] = (string?)c["status"],
+        ["call_successful"] = "unknown",
         ["direction"] = (string?)c["metadata"]?["phone_call"]?["direction"],
     };
 

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using ConvoFunctions.Alerts;
 using ConvoFunctions.Detection;
-using ConvoFunctions.Tests.Detection;
+using ConvoFunctions.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 
 namespace ConvoFunctions.Tests.Alerts;

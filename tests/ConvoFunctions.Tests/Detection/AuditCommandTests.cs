@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ConvoFunctions.Cli;
+using ConvoFunctions.Cli.Local;
+using ConvoFunctions.Tests.Infrastructure;
 
 namespace ConvoFunctions.Tests.Detection;
 
@@ -12,12 +14,12 @@ public sealed class AuditCommandTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _api = await ElevenLabsStandIn.StartAsync();
+        _api = await ElevenLabsStandIn.StartAsync(Samples.ApiKey);
         _api.PageSize = 2; // forces cursor paging
         _settings = Path.Combine(Path.GetTempPath(), $"convo-audit-{Guid.NewGuid():N}.json");
         await File.WriteAllTextAsync(_settings, new JsonObject
         {
-            ["Values"] = new JsonObject { ["ElevenLabs__ApiKey"] = ElevenLabsStandIn.ApiKey },
+            ["Values"] = new JsonObject { ["ElevenLabs__ApiKey"] = Samples.ApiKey },
         }.ToJsonString());
     }
 
@@ -30,11 +32,11 @@ public sealed class AuditCommandTests : IAsyncLifetime
     private void AddHistory(bool withDuplicate)
     {
         var t = DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeSeconds();
-        _api.Conversations.Add(Samples.Variant(Samples.RealJson(), "conv_real", t, "CAdup"));
-        if (withDuplicate) _api.Conversations.Add(Samples.Variant(Samples.BlankJson(), "conv_blank", t - 1, "CAdup"));
-        _api.Conversations.Add(Samples.Variant(Samples.RealJson(), "conv_other_call", t + 600, "CAother"));
-        _api.Conversations.Add(Samples.Variant(Samples.RealJson(), "conv_old", t - 7200, "CAold"));
-        _api.Conversations.Add(Samples.Variant(Samples.RealJson(), "conv_too_old", t - 3 * 86400, "CAtooold"));
+        _api.Add(Samples.Variant(Samples.RealJson(), "conv_real", t, "CAdup"));
+        if (withDuplicate) _api.Add(Samples.Variant(Samples.BlankJson(), "conv_blank", t - 1, "CAdup"));
+        _api.Add(Samples.Variant(Samples.RealJson(), "conv_other_call", t + 600, "CAother"));
+        _api.Add(Samples.Variant(Samples.RealJson(), "conv_old", t - 7200, "CAold"));
+        _api.Add(Samples.Variant(Samples.RealJson(), "conv_too_old", t - 3 * 86400, "CAtooold"));
     }
 
     [Fact]
@@ -43,7 +45,7 @@ public sealed class AuditCommandTests : IAsyncLifetime
         AddHistory(withDuplicate: true);
         var (stdout, stderr) = (new StringWriter(), new StringWriter());
 
-        var code = await AuditCommand.RunAsync("24h", null, "json", _api.Server.BaseAddress, _settings, stdout, stderr, CancellationToken.None);
+        var code = await AuditCommand.RunAsync("24h", null, "json", _api.BaseAddress, _settings, stdout, stderr, CancellationToken.None);
 
         Assert.Equal(3, code);
         var json = JsonDocument.Parse(stdout.ToString()).RootElement;
@@ -56,8 +58,8 @@ public sealed class AuditCommandTests : IAsyncLifetime
         Assert.DoesNotContain("447700900123", stdout.ToString());
         Assert.Contains("[audit] listed 4 conversations", stderr.ToString());
         // Only the two neighbours were fetched in detail; the list was paged by cursor.
-        Assert.Equal(2, _api.Server.Requests.Count(r => r.PathAndQuery.StartsWith("/v1/convai/conversations/", StringComparison.Ordinal)));
-        Assert.Contains(_api.Server.Requests, r => r.PathAndQuery.Contains("cursor=2", StringComparison.Ordinal));
+        Assert.Equal(2, _api.Requests.Count(r => r.PathAndQuery.StartsWith("/v1/convai/conversations/", StringComparison.Ordinal)));
+        Assert.Contains(_api.Requests, r => r.PathAndQuery.Contains("cursor=2", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -67,11 +69,11 @@ public sealed class AuditCommandTests : IAsyncLifetime
     {
         AddHistory(withDuplicate: true);
         var stdout = new StringWriter();
-        var code = await AuditCommand.RunAsync("1d", "agent_01jx7sample0000000000000", format, _api.Server.BaseAddress, _settings, stdout, new StringWriter(), CancellationToken.None);
+        var code = await AuditCommand.RunAsync("1d", "agent_01jx7sample0000000000000", format, _api.BaseAddress, _settings, stdout, new StringWriter(), CancellationToken.None);
         Assert.Equal(3, code);
         Assert.Contains("conv_blank", stdout.ToString());
         Assert.Contains("real + blank", stdout.ToString());
-        Assert.All(_api.Server.Requests.Where(r => r.PathAndQuery.StartsWith("/v1/convai/conversations?", StringComparison.Ordinal)),
+        Assert.All(_api.Requests.Where(r => r.PathAndQuery.StartsWith("/v1/convai/conversations?", StringComparison.Ordinal)),
             r => Assert.Contains("agent_id=agent_01jx7sample0000000000000", r.PathAndQuery));
     }
 
@@ -80,7 +82,7 @@ public sealed class AuditCommandTests : IAsyncLifetime
     {
         AddHistory(withDuplicate: false);
         var stdout = new StringWriter();
-        var code = await AuditCommand.RunAsync("24h", null, "table", _api.Server.BaseAddress, _settings, stdout, new StringWriter(), CancellationToken.None);
+        var code = await AuditCommand.RunAsync("24h", null, "table", _api.BaseAddress, _settings, stdout, new StringWriter(), CancellationToken.None);
         Assert.Equal(0, code);
         Assert.Contains("No call produced more than one conversation.", stdout.ToString());
     }

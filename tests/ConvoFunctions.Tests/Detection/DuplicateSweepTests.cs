@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using ConvoFunctions.Alerts;
+using ConvoFunctions.Cli.Local;
 using ConvoFunctions.Configuration;
 using ConvoFunctions.Detection;
 using ConvoFunctions.Storage;
@@ -31,7 +31,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         await Enrichment.EnrichmentStorage.ResetAsync(azurite.Storage);
 
-        _elevenLabs = await ElevenLabsStandIn.StartAsync();
+        _elevenLabs = await ElevenLabsStandIn.StartAsync(Samples.ApiKey);
         _teams = await LoopbackServer.StartAsync(async (context, _) =>
         {
             if (Interlocked.Decrement(ref _teamsFailuresLeft) >= 0)
@@ -61,8 +61,8 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         var settings = new Dictionary<string, string?>
         {
-            [SettingNames.ElevenLabsApiKey] = ElevenLabsStandIn.ApiKey,
-            [SettingNames.ElevenLabsBaseUrl] = _elevenLabs.Server.BaseAddress.ToString(),
+            [SettingNames.ElevenLabsApiKey] = Samples.ApiKey,
+            [SettingNames.ElevenLabsBaseUrl] = _elevenLabs.BaseAddress.ToString(),
             [SettingNames.AlertsTeamsWebhookUrl] = new Uri(_teams.BaseAddress, "workflows/triggers/manual/paths/invoke?sig=teams-secret-sig").ToString(),
             [SettingNames.AlertsEmailEndpoint] = _acs.BaseAddress.ToString(),
             [SettingNames.AlertsEmailAccessKey] = AcsKey,
@@ -81,8 +81,8 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         await KnowAsync(Samples.RealJson());
         await KnowAsync(Samples.BlankJson());
-        _elevenLabs.Conversations.Add(Samples.RealJson());
-        _elevenLabs.Conversations.Add(Samples.BlankJson());
+        _elevenLabs.Add(Samples.RealJson());
+        _elevenLabs.Add(Samples.BlankJson());
     }
 
     /// <summary>Records a conversation as enrichment does (rows and change), read now by the test clock.</summary>
@@ -152,8 +152,8 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Contains("<table", html);
 
         // The structured log event, and no secret anywhere in the logs.
-        Assert.Contains(TestLog.Provider.Lines, l => l.Contains("Alert duplicate twilio:CAaaaa1111bbbb2222cccc3333dddd4444 generation 0002", StringComparison.Ordinal));
-        Assert.DoesNotContain(TestLog.Provider.Lines, l => l.Contains("teams-secret-sig") || l.Contains(AcsKey) || l.Contains(ElevenLabsStandIn.ApiKey) || l.Contains("447700900123"));
+        Assert.Contains(services.GetRequiredService<TestLog>().Lines, l => l.Contains("Alert duplicate twilio:CAaaaa1111bbbb2222cccc3333dddd4444 generation 0002", StringComparison.Ordinal));
+        Assert.DoesNotContain(services.GetRequiredService<TestLog>().Lines, l => l.Contains("teams-secret-sig") || l.Contains(AcsKey) || l.Contains(Samples.ApiKey) || l.Contains("447700900123"));
 
         // A later sweep over the same window sends nothing more.
         _time.Advance(TimeSpan.FromMinutes(5));
@@ -231,11 +231,11 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         // Only the real conversation reached us; ElevenLabs also has the blank one (and an unrelated call of another agent).
         await KnowAsync(Samples.RealJson());
-        _elevenLabs.Conversations.Add(Samples.RealJson());
-        _elevenLabs.Conversations.Add(Samples.BlankJson());
+        _elevenLabs.Add(Samples.RealJson());
+        _elevenLabs.Add(Samples.BlankJson());
         var other = Samples.Variant(Samples.RealJson(), "conv_other_agent", RealStart, "CAother");
         other["agent_id"] = "agent_other";
-        _elevenLabs.Conversations.Add(other);
+        _elevenLabs.Add(other);
         await using var services = Services();
 
         var result = await SweepAsync(services);
@@ -244,7 +244,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(1, result.Discovery.Details);
         var group = Assert.Single(result.Duplicates);
         Assert.Equal(Verdict.RealPlusBlank, group.Verdict);
-        var list = Assert.Single(_elevenLabs.Server.Requests, r => r.PathAndQuery.StartsWith("/v1/convai/conversations?", StringComparison.Ordinal));
+        var list = Assert.Single(_elevenLabs.Requests, r => r.PathAndQuery.StartsWith("/v1/convai/conversations?", StringComparison.Ordinal));
         Assert.Contains("agent_id=agent_01jx7sample0000000000000", list.PathAndQuery);
         Assert.Contains($"call_start_after_unix={RealStart - 121}", list.PathAndQuery);
         Assert.Contains($"call_start_before_unix={RealStart + 121}", list.PathAndQuery);
@@ -272,14 +272,14 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Discovery_can_be_turned_off_and_is_bounded()
     {
         await KnowAsync(Samples.RealJson());
-        _elevenLabs.Conversations.Add(Samples.RealJson());
-        _elevenLabs.Conversations.Add(Samples.BlankJson());
+        _elevenLabs.Add(Samples.RealJson());
+        _elevenLabs.Add(Samples.BlankJson());
 
         await using (var off = Services(new() { [SettingNames.DetectionDiscoveryEnabled] = "false" }))
         {
             var result = await SweepAsync(off);
             Assert.Empty(result.Duplicates);
-            Assert.Empty(_elevenLabs.Server.Requests);
+            Assert.Empty(_elevenLabs.Requests);
         }
 
         // Three calls far apart need three queries; the bound allows one, the oldest.
@@ -426,7 +426,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         // Both conversations of the call reached us; ElevenLabs also holds an SDK session of the agent 3 s earlier.
         await KnowRealAndBlank();
-        _elevenLabs.Conversations.Add(Samples.Session("conv_sdk_earlier", RealStart - 3, "python_sdk"));
+        _elevenLabs.Add(Samples.Session("conv_sdk_earlier", RealStart - 3, "python_sdk"));
         await using (var stalled = await LoopbackServer.StartAsync((context, _) => Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted)))
         await using (var apiDown = Services(StalledApi(stalled)))
         {
@@ -470,7 +470,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
         _time.Advance(TimeSpan.FromMinutes(40));
         await KnowAsync(Samples.Variant(Samples.RealJson(), "conv_b_real", RealStart + 900, "CAb"));
         await KnowAsync(Samples.Variant(Samples.BlankJson(), "conv_b_young", RealStart + 901, "CAb"), DateTimeOffset.FromUnixTimeSeconds(RealStart + 905));
-        _elevenLabs.Malformed.Add("conv_b_young");
+        _elevenLabs.Script("conv_b_young", _ => StandInAnswer.Ok("""{"conversation_id": "conv_b_young", "status": """));
         await KnowAsync(Samples.Variant(Samples.RealJson(), "conv_c_real", RealStart + 1800, "CAc"));
         await KnowAsync(Samples.Variant(Samples.BlankJson(), "conv_c_blank", RealStart + 1801, "CAc"));
         var result = await SweepAsync(services);
@@ -491,8 +491,8 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
         {
             var realJson = Samples.Variant(Samples.RealJson(), real, RealStart + offset, sid);
             await KnowAsync(realJson);
-            _elevenLabs.Conversations.Add(realJson);
-            _elevenLabs.Conversations.Add(Samples.Variant(Samples.BlankJson(), blank, RealStart + offset - 1, sid));
+            _elevenLabs.Add(realJson);
+            _elevenLabs.Add(Samples.Variant(Samples.BlankJson(), blank, RealStart + offset - 1, sid));
         }
         await using var services = Services(new() { [SettingNames.DetectionDiscoveryMaxQueries] = "1" });
 
@@ -550,7 +550,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
         var young = Samples.Variant(Samples.BlankJson(), "conv_young", RealStart + 1, "CAaaaa1111bbbb2222cccc3333dddd4444");
         await KnowAsync(young, DateTimeOffset.FromUnixTimeSeconds(RealStart + 6));
         var later = Samples.Variant(Samples.RealJson(), "conv_young", RealStart + 1, "CAaaaa1111bbbb2222cccc3333dddd4444");
-        _elevenLabs.Conversations.Add(later);
+        _elevenLabs.Add(later);
         await using var services = Services(NoDiscovery);
 
         var result = await SweepAsync(services);
@@ -662,14 +662,14 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Quiet_webhook_while_ElevenLabs_lists_conversations_raises_a_health_alert()
     {
-        _elevenLabs.Conversations.Add(Samples.RealJson());
+        _elevenLabs.Add(Samples.RealJson());
         await using var services = Services(new() { [SettingNames.DetectionWebhookHealthEnabled] = "true" });
         await services.GetRequiredService<IWebhookHeartbeat>().RecordAsync(_time.GetUtcNow().AddHours(-3), CancellationToken.None);
 
         // A deployment that just started is not "quiet" yet: it waits a whole quiet period first.
         Assert.Empty((await SweepAsync(services)).WebhookProblems);
         _time.Advance(TimeSpan.FromMinutes(31));
-        _elevenLabs.Conversations.Add(Samples.Variant(Samples.RealJson(), "conv_recent", _time.GetUtcNow().AddMinutes(-10).ToUnixTimeSeconds(), "CArecent"));
+        _elevenLabs.Add(Samples.Variant(Samples.RealJson(), "conv_recent", _time.GetUtcNow().AddMinutes(-10).ToUnixTimeSeconds(), "CArecent"));
         var result = await SweepAsync(services);
 
         Assert.Equal(WebhookHealthCheck.Quiet, Assert.Single(result.WebhookProblems).Kind);
@@ -683,8 +683,8 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
         // Replace the credential seam with a fixed token.
         var provider = TestServices.Create(azurite.ConnectionString, _time, new Dictionary<string, string?>
         {
-            [SettingNames.ElevenLabsApiKey] = ElevenLabsStandIn.ApiKey,
-            [SettingNames.ElevenLabsBaseUrl] = _elevenLabs.Server.BaseAddress.ToString(),
+            [SettingNames.ElevenLabsApiKey] = Samples.ApiKey,
+            [SettingNames.ElevenLabsBaseUrl] = _elevenLabs.BaseAddress.ToString(),
             [SettingNames.AlertsEmailEndpoint] = _acs.BaseAddress.ToString(),
             [SettingNames.AlertsEmailSender] = "DoNotReply@alerts.example.com",
             [SettingNames.AlertsEmailRecipients] = "oncall@example.com",

@@ -1,6 +1,7 @@
 using ConvoFunctions.Privacy;
 using ConvoFunctions.Alerts;
 using ConvoFunctions.Detection;
+using ConvoFunctions.Tests.Infrastructure;
 
 namespace ConvoFunctions.Tests.Detection;
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Azure.Data.Tables;
+using ConvoFunctions.Cli.Local;
 using ConvoFunctions.Configuration;
 using ConvoFunctions.Detection;
 using ConvoFunctions.Enrichment;
@@ -7,7 +8,6 @@ using ConvoFunctions.Storage;
 using ConvoFunctions.Tests.Enrichment;
 using ConvoFunctions.Tests.Infrastructure;
 using ConvoFunctions.Webhooks;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using ConvoFunctions.Sweep;
 
@@ -30,7 +30,7 @@ public sealed class DuplicateCallEndToEndTests(AzuriteFixture azurite) : IAsyncL
         await EnrichmentStorage.ResetAsync(azurite.Storage);
         var alerts = azurite.Storage.Table(StorageNames.AlertsTable);
         await foreach (var e in alerts.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"])) await alerts.DeleteEntityAsync(e.PartitionKey, e.RowKey);
-        _api = await ElevenLabsStandIn.StartAsync();
+        _api = await ElevenLabsStandIn.StartAsync(EnrichmentTests.ApiKey);
         _teams = await LoopbackServer.StartAsync((context, _) =>
         {
             context.Response.StatusCode = 202;
@@ -47,8 +47,8 @@ public sealed class DuplicateCallEndToEndTests(AzuriteFixture azurite) : IAsyncL
     [Fact]
     public async Task Real_and_blank_conversation_of_one_call_become_one_Teams_alert()
     {
-        _api.Serve("conv_sample_real_01", ElevenLabsStandIn.RealConversation);
-        _api.Serve("conv_sample_blank_02", ElevenLabsStandIn.BlankConversation);
+        _api.Add(Samples.RealConversation);
+        _api.Add(Samples.BlankConversation);
         var settings = EnrichmentStorage.Settings(_api.BaseAddress);
         settings[SettingNames.AlertsTeamsWebhookUrl] = new Uri(_teams.BaseAddress, "workflows/invoke?sig=secret-sig").ToString();
         settings[SettingNames.DetectionWebhookHealthEnabled] = "false";

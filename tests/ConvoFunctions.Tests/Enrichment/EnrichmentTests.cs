@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using ConvoFunctions.App.Enrichment;
 using ConvoFunctions.Cli;
+using ConvoFunctions.Cli.Local;
 using ConvoFunctions.Configuration;
 using ConvoFunctions.Correlation;
 using ConvoFunctions.Storage;
@@ -32,7 +33,7 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _api = await ElevenLabsStandIn.StartAsync();
+        _api = await ElevenLabsStandIn.StartAsync(EnrichmentTests.ApiKey);
         await EnrichmentStorage.ResetAsync(azurite.Storage);
     }
 
@@ -41,7 +42,7 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Transcription_webhook_becomes_a_conversation_row_and_a_call_row_with_the_call_key()
     {
-        _api.Serve(RealId, ElevenLabsStandIn.RealConversation);
+        _api.Add(Samples.RealConversation);
         await using var services = Services();
         await IngestAsync(services, Fixtures.Bytes(Fixtures.Transcription));
 
@@ -91,7 +92,7 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task The_same_message_processed_twice_leaves_the_same_rows()
     {
-        _api.Serve(RealId, ElevenLabsStandIn.RealConversation);
+        _api.Add(Samples.RealConversation);
         await using var services = Services();
         var message = await IngestAsync(services, Fixtures.Bytes(Fixtures.Transcription));
         Assert.Null(await DeliverAsync(services));
@@ -109,9 +110,9 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task A_429_with_Retry_After_is_waited_out_then_the_200_succeeds()
     {
-        _api.Serve(RealId, attempt => attempt == 1
+        _api.Script(RealId, attempt => attempt == 1
             ? StandInAnswer.Error(429, "too_many_concurrent_requests", retryAfter: 1)
-            : StandInAnswer.Ok(ElevenLabsStandIn.RealConversation));
+            : StandInAnswer.Ok(Samples.RealConversation));
         await using var services = Services();
         await IngestAsync(services, Fixtures.Bytes(Fixtures.Transcription));
 
@@ -129,7 +130,7 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
     [InlineData("{\"conversation_id\":\"conv_sample_real_01\",\"metadata\":{\"start_time_unix_secs\":[1]}}")] // a field of another type
     public async Task An_answer_that_can_never_be_read_goes_to_the_poison_queue_on_its_first_delivery(string answer)
     {
-        _api.Serve(RealId, _ => StandInAnswer.Ok(answer));
+        _api.Script(RealId, _ => StandInAnswer.Ok(answer));
         await using var services = Services();
         await IngestAsync(services, Fixtures.Bytes(Fixtures.Transcription));
 
@@ -145,7 +146,7 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Five_500s_put_the_message_in_the_poison_queue_and_convo_replay_brings_it_back()
     {
-        _api.Serve(RealId, _ => StandInAnswer.Error(500, "internal_error"));
+        _api.Script(RealId, _ => StandInAnswer.Error(500, "internal_error"));
         // No in-request retries: each delivery is one request, so five deliveries are five 500s.
         await using var services = Services(new() { [SettingNames.ElevenLabsRetryAttempts] = "0" });
         var message = await IngestAsync(services, Fixtures.Bytes(Fixtures.Transcription));
@@ -169,8 +170,9 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.True(await azurite.Storage.Container(StorageNames.WebhookContainer).GetBlobClient(message.Blob).ExistsAsync());
         Assert.Null(await RowOrNullAsync(RealId));
 
-        // The cause is fixed; replay moves the original message back, and it is processed.
-        _api.Serve(RealId, ElevenLabsStandIn.RealConversation);
+        // The cause is fixed (the API answers the conversation); replay moves the original message back, and it is processed.
+        _api.Script(RealId, _ => null);
+        _api.Add(Samples.RealConversation);
         Assert.Equal(0, await ConvoCommand.Create().Parse(["replay", "--storage", azurite.ConnectionString]).InvokeAsync());
 
         Assert.Empty((await azurite.Storage.Queue(StorageNames.WebhookEventsPoisonQueue).PeekMessagesAsync(32)).Value);
@@ -224,10 +226,10 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task A_conversation_without_phone_metadata_is_stored_without_a_call_key()
     {
         const string id = "conv_web_widget_04";
-        var conversation = ElevenLabsStandIn.Variant(id, ElevenLabsStandIn.WithoutPhone);
-        _api.Serve(id, conversation);
+        var conversation = Samples.Variant(id, Samples.WithoutPhone);
+        _api.Add(conversation);
         await using var services = Services();
-        await IngestAsync(services, ElevenLabsStandIn.TranscriptionWebhook(conversation));
+        await IngestAsync(services, Samples.TranscriptionWebhook(conversation));
 
         Assert.Null(await DeliverAsync(services));
 
@@ -248,7 +250,10 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
         const string id = "conv_provider_05";
         var phone = new JsonObject
         {
-            ["type"] = type, ["direction"] = "inbound", ["agent_number"] = "+442079460000", ["external_number"] = "+447700900999",
+            ["type"] = type,
+            ["direction"] = "inbound",
+            ["agent_number"] = "+442079460000",
+            ["external_number"] = "+447700900999",
             ["call_sid"] = type == "exotel" ? "exo_77/a#b?c" : "sip_call_sid_1",
             ["stream_sid"] = "stream_1",
         };
@@ -257,10 +262,10 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
             phone["call_id"] = "a84b4c76e66710@pc33.example.com";
             phone["sip_header_dynamic_variables"] = new JsonObject { ["X-Tenant"] = "t1" };
         }
-        var conversation = ElevenLabsStandIn.Variant(id, ElevenLabsStandIn.WithPhone(phone));
-        _api.Serve(id, conversation);
+        var conversation = Samples.Variant(id, Samples.WithPhone(phone));
+        _api.Add(conversation);
         await using var services = Services();
-        await IngestAsync(services, ElevenLabsStandIn.TranscriptionWebhook(conversation));
+        await IngestAsync(services, Samples.TranscriptionWebhook(conversation));
 
         Assert.Null(await DeliverAsync(services));
 
@@ -298,11 +303,11 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task A_blank_conversation_is_told_apart_from_the_real_one_in_the_same_call()
     {
-        _api.Serve(RealId, ElevenLabsStandIn.RealConversation);
-        _api.Serve(BlankId, ElevenLabsStandIn.BlankConversation);
+        _api.Add(Samples.RealConversation);
+        _api.Add(Samples.BlankConversation);
         await using var services = Services();
         await IngestAsync(services, Fixtures.Bytes(Fixtures.Transcription));
-        await IngestAsync(services, ElevenLabsStandIn.TranscriptionWebhook(ElevenLabsStandIn.BlankConversation, 1763996551));
+        await IngestAsync(services, Samples.TranscriptionWebhook(Samples.BlankConversation, 1763996551));
 
         Assert.Null(await DeliverAsync(services));
         Assert.Null(await DeliverAsync(services));
@@ -328,7 +333,7 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task A_401_goes_to_the_poison_queue_after_the_retries_with_the_reason_and_no_key_anywhere()
     {
         // An API that echoes the key back in its error must not get it into our logs either.
-        _api.Serve(RealId, _ => new StandInAnswer(401, $$$"""{"detail":{"status":"invalid_api_key","message":"Invalid API key {{{ApiKey}}}"}}"""));
+        _api.Script(RealId, _ => new StandInAnswer(401, $$$"""{"detail":{"status":"invalid_api_key","message":"Invalid API key {{{ApiKey}}}"}}"""));
         await using var services = Services();
         await IngestAsync(services, Fixtures.Bytes(Fixtures.Transcription));
 
@@ -345,8 +350,8 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Contains("401 Unauthorized (invalid_api_key)", reason);
         Assert.Contains(SettingNames.ElevenLabsApiKey, reason);
         Assert.DoesNotContain(ApiKey, poisoned.Body.ToString());
-        Assert.DoesNotContain(TestLog.Provider.Lines, line => line.Contains(ApiKey, StringComparison.Ordinal));
-        Assert.Contains(TestLog.Provider.Lines, line => line.StartsWith("Critical:", StringComparison.Ordinal)
+        Assert.DoesNotContain(services.GetRequiredService<TestLog>().Lines, line => line.Contains(ApiKey, StringComparison.Ordinal));
+        Assert.Contains(services.GetRequiredService<TestLog>().Lines, line => line.StartsWith("Critical:", StringComparison.Ordinal)
             && line.Contains("REJECTED THE API KEY (401)") && line.Contains(RealId));
     }
 
@@ -358,9 +363,9 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
         for (var i = 0; i < count; i++)
         {
             var id = $"conv_burst_{i}";
-            var conversation = ElevenLabsStandIn.Variant(id, _ => { });
-            _api.Serve(id, conversation, delay: TimeSpan.FromMilliseconds(150));
-            await IngestAsync(services, ElevenLabsStandIn.TranscriptionWebhook(conversation));
+            var conversation = Samples.Variant(id, _ => { });
+            _api.Script(id, _ => StandInAnswer.Ok(conversation, TimeSpan.FromMilliseconds(150)));
+            await IngestAsync(services, Samples.TranscriptionWebhook(conversation));
         }
 
         var queue = azurite.Storage.Queue(StorageNames.WebhookEventsQueue);
@@ -454,38 +459,5 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
                 .ToList();
         }
         return JsonSerializer.Serialize(tables);
-    }
-}
-
-/// <summary>Test settings and storage reset shared by the enrichment tests.</summary>
-internal static class EnrichmentStorage
-{
-    public static Dictionary<string, string?> Settings(Uri api) => new()
-    {
-        [SettingNames.ElevenLabsApiKey] = EnrichmentTests.ApiKey,
-        [SettingNames.ElevenLabsBaseUrl] = api.ToString(),
-        [SettingNames.ElevenLabsRetryAttempts] = "2",
-        [SettingNames.ElevenLabsRetryBaseDelay] = "00:00:00.050",
-    };
-
-    public static async Task ResetAsync(StorageAccount storage)
-    {
-        await storage.Queue(StorageNames.WebhookEventsQueue).ClearMessagesAsync();
-        await storage.Queue(StorageNames.WebhookEventsPoisonQueue).ClearMessagesAsync();
-        var container = storage.Container(StorageNames.WebhookContainer);
-        await foreach (var blob in container.GetBlobsAsync()) await container.DeleteBlobAsync(blob.Name);
-        foreach (var name in new[] { StorageNames.ConversationsTable, StorageNames.CallsTable, StorageNames.ActivityTable, StorageNames.ChangesTable, StorageNames.AlertsTable })
-        {
-            var table = storage.Table(name);
-            await table.CreateIfNotExistsAsync();
-            foreach (var row in await RowsAsync(storage, name)) await table.DeleteEntityAsync(row.PartitionKey, row.RowKey);
-        }
-    }
-
-    public static async Task<List<TableEntity>> RowsAsync(StorageAccount storage, string table)
-    {
-        var rows = new List<TableEntity>();
-        await foreach (var row in storage.Table(table).QueryAsync<TableEntity>()) rows.Add(row);
-        return rows;
     }
 }

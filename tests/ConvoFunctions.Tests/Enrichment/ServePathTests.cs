@@ -19,7 +19,7 @@ public sealed class ServePathTests(AzuriteFixture azurite) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _api = await ElevenLabsStandIn.StartAsync();
+        _api = await ElevenLabsStandIn.StartAsync(EnrichmentTests.ApiKey);
         await EnrichmentStorage.ResetAsync(azurite.Storage);
     }
 
@@ -28,7 +28,7 @@ public sealed class ServePathTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task A_webhook_posted_to_serve_ends_up_as_a_conversation_row()
     {
-        _api.Serve("conv_sample_real_01", ElevenLabsStandIn.RealConversation);
+        _api.Add(Samples.RealConversation);
         var values = EnrichmentStorage.Settings(_api.BaseAddress);
         values[SettingNames.ElevenLabsWebhookSecret] = TestServices.Secret;
         var settings = new ConfigurationBuilder().AddInMemoryCollection(values).Build();

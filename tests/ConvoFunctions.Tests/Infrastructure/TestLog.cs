@@ -3,11 +3,12 @@ using Microsoft.Extensions.Logging;
 
 namespace ConvoFunctions.Tests.Infrastructure;
 
-/// <summary>Captures formatted log lines so tests can assert what reaches logs (and what must not).</summary>
+/// <summary>
+/// Captures formatted log lines so tests can assert what reaches logs (and what must not). One per test's services
+/// (<see cref="TestServices"/> registers a new one in each container): a log assertion sees only its own test's lines.
+/// </summary>
 internal sealed class TestLog : ILoggerProvider, ILogger
 {
-    public static TestLog Provider { get; } = new();
-
     private readonly ConcurrentQueue<string> _lines = new();
 
     public IReadOnlyCollection<string> Lines => _lines.ToArray();

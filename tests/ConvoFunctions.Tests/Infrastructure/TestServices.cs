@@ -26,7 +26,10 @@ internal static class TestServices
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
-        services.AddLogging(logging => logging.AddProvider(TestLog.Provider));
+        // Each container its own capture: read it with GetRequiredService<TestLog>().
+        var log = new TestLog();
+        services.AddSingleton(log);
+        services.AddLogging(logging => logging.AddProvider(log));
         if (time is not null) services.AddSingleton(time);
         services.AddConvoFunctions(configuration);
         configure?.Invoke(services);

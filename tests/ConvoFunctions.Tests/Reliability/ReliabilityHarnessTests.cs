@@ -1,4 +1,4 @@
-using ConvoFunctions.Cli.Reliability;
+using ConvoFunctions.Benchmarks.Reliability;
 
 namespace ConvoFunctions.Tests.Reliability;
 

@@ -245,7 +245,7 @@ public sealed class WebhookFunctionTests(AzuriteFixture azurite) : IAsyncLifetim
 
         Assert.Equal(503, result.StatusCode);
         Assert.Equal("5", context.Response.Headers.RetryAfter.ToString());
-        Assert.Contains(TestLog.Provider.Lines, line => line.Contains("Storage unavailable for webhook post_call_transcription"));
+        Assert.Contains(services.GetRequiredService<TestLog>().Lines, line => line.Contains("Storage unavailable for webhook post_call_transcription"));
     }
 
     internal static byte[] LargeAudioWebhook(int size)

@@ -8,13 +8,12 @@ using ConvoFunctions.Correlation;
 using ConvoFunctions.Detection;
 using ConvoFunctions.Storage;
 using ConvoFunctions.Webhooks;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ConvoFunctions.Sweep;
 
-namespace ConvoFunctions.Cli.Reliability;
+namespace ConvoFunctions.Benchmarks.Reliability;
 
 /// <summary>
 /// Sends a bounded load of signed webhooks (and bad input) to the served app on loopback while storage and
@@ -24,6 +23,7 @@ namespace ConvoFunctions.Cli.Reliability;
 internal sealed partial class ReliabilityHarness(ReliabilityOptions options, TextWriter progress)
 {
     private const string Secret = "wsec_reliability_harness";
+    private const string ApiKey = "reliability-harness-key";
     private const int MaxAttempts = 6;
 
     private sealed record Delivery(PlannedWebhook Webhook, int Status, double Milliseconds, int Attempts, int ServiceUnavailable, string? Error = null);
@@ -37,7 +37,9 @@ internal sealed partial class ReliabilityHarness(ReliabilityOptions options, Tex
         try
         {
             var scenario = Scenario.Create(options, DateTimeOffset.UtcNow);
-            await using var api = await StandInElevenLabs.StartAsync(scenario, options);
+            await using var api = await ElevenLabsStandIn.StartAsync(ApiKey,
+                new StandInFaults(options.Api429Share, options.Api500Share, options.ApiSlowShare, options.ApiLatency, options.Seed), deadline.Token);
+            foreach (var conversation in scenario.Conversations.Values) api.Add(conversation);
             await using var teams = await StandInReceiver.StartAsync(options.AlertChannelFailureShare, options.Seed);
             await using var email = await StandInReceiver.StartAsync(options.AlertChannelFailureShare, options.Seed + 1);
             await using var app = LocalFunctionsHost.Build(Settings(api.BaseAddress, teams.BaseAddress, email.BaseAddress), azurite.ConnectionString,
@@ -119,7 +121,7 @@ internal sealed partial class ReliabilityHarness(ReliabilityOptions options, Tex
     private IConfiguration Settings(Uri api, Uri teams, Uri email) => new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
     {
         [SettingNames.ElevenLabsWebhookSecret] = Secret,
-        [SettingNames.ElevenLabsApiKey] = "reliability-harness-key",
+        [SettingNames.ElevenLabsApiKey] = ApiKey,
         [SettingNames.ElevenLabsBaseUrl] = api.ToString(),
         [SettingNames.WebhooksMaxBodyBytes] = options.MaxBodyBytes.ToString(),
         // The sweep timer runs throughout the load, so sweeps overlap enrichment and the final sweeps below.

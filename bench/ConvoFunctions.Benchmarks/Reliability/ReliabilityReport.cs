@@ -1,4 +1,4 @@
-namespace ConvoFunctions.Cli.Reliability;
+namespace ConvoFunctions.Benchmarks.Reliability;
 
 /// <summary>What a run counted. <see cref="Passed"/> is the verdict the exit code carries.</summary>
 internal sealed record ReliabilityReport

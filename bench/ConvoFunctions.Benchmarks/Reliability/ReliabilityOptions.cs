@@ -1,4 +1,4 @@
-namespace ConvoFunctions.Cli.Reliability;
+namespace ConvoFunctions.Benchmarks.Reliability;
 
 /// <summary>Knobs of one reliability run; every loop they drive is bounded by count and by <see cref="Deadline"/>.</summary>
 internal sealed record ReliabilityOptions

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using ConvoFunctions.Webhooks;
 using ConvoFunctions.Conversations;
 
-namespace ConvoFunctions.Cli.Reliability;
+namespace ConvoFunctions.Benchmarks.Reliability;
 
 /// <summary>One webhook the harness sends, and what it must be answered.</summary>
 internal sealed record PlannedWebhook(string Kind, string Type, string? ConversationId, byte[] Body, int ExpectedStatus, bool Retried)

@@ -1,7 +1,7 @@
 using System.CommandLine;
-using ConvoFunctions.Cli.Reliability;
 
-namespace ConvoFunctions.Cli;
+
+namespace ConvoFunctions.Benchmarks.Reliability;
 
 internal static class ReliabilityCommand
 {
