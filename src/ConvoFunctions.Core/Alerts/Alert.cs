@@ -45,4 +45,5 @@ internal sealed record AlertConversation(
     bool HasAudio,
     int MessageCount,
     string? TerminationReason,
-    string Url);
+    string Url,
+    string? Origin = null);

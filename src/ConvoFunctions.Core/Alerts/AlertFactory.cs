@@ -19,7 +19,7 @@ internal sealed class AlertFactory(IOptions<AlertOptions> options)
         var verdict = group.Verdict;
         var conversations = group.Conversations.Select(c => new AlertConversation(
             c.ConversationId, SupportReport.Status(c, group.Probable.Contains(c.ConversationId)), c.IsBlank, c.StartTime, c.DurationSecs,
-            c.HasAudio, c.MessageCount, c.TerminationReason, settings.ConversationUrl(c.ConversationId))).ToList();
+            c.HasAudio, c.MessageCount, c.TerminationReason, settings.ConversationUrl(c.ConversationId), c.Origin.Describe())).ToList();
         var alreadyAlerted = previous?.Conversations.Select(c => c.ConversationId).ToHashSet(StringComparer.Ordinal) ?? [];
         var added = group.ConversationIds.Where(id => !alreadyAlerted.Contains(id)).ToList();
         var callSid = group.Any(c => c.CallSid) ?? "unknown";
@@ -34,6 +34,8 @@ internal sealed class AlertFactory(IOptions<AlertOptions> options)
             new("Verdict", verdict.Describe()),
             new("Conversations", group.Conversations.Count.ToString(CultureInfo.InvariantCulture)),
         };
+        if (group.InitiationRequests.Count > 0) facts.Add(new("Call start", Diagnosis.Requests(group.InitiationRequests)));
+        facts.Add(new("Likely cause", Diagnosis.Of(group)));
         if (group.Probable.Count > 0) facts.Add(new("Probable siblings", string.Join(", ", group.Probable.Order(StringComparer.Ordinal))));
         if (followUp) facts.Add(new("New since the first alert", string.Join(", ", added)));
         var title = (followUp ? "Follow-up: " : "") +

@@ -26,6 +26,10 @@ internal sealed class CorrelationRepository(StorageAccount storage, TimeProvider
         await UpsertAsync(StorageNames.ChangesTable, ChangeRow.From(facts, time.GetUtcNow()), cancellationToken);
     }
 
+    /// <summary>Notes a call-start request as a change of its call (<see cref="ChangeRow.ForInitiation"/>).</summary>
+    public Task RecordInitiationChangeAsync(string callKey, string requestId, string? agentId, DateTimeOffset receivedAt, CancellationToken cancellationToken) =>
+        UpsertAsync(StorageNames.ChangesTable, ChangeRow.ForInitiation(callKey, requestId, agentId, receivedAt), cancellationToken);
+
     /// <summary>Conversations recorded in <c>[from, to]</c>: one partition query per hour bucket.</summary>
     public Task<IReadOnlyList<ChangeRow>> GetChangesAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) =>
         GetHourBucketsAsync<ChangeRow>(StorageNames.ChangesTable, from, to, row => row.RecordedAt, cancellationToken);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Azure.Data.Tables;
+using ConvoFunctions.Correlation;
 using ConvoFunctions.Storage;
 
 namespace ConvoFunctions.Initiation;
@@ -14,11 +15,20 @@ internal sealed record InitiationRecord(
 /// request is its own row (ElevenLabs' retries of this webhook are undocumented, and two requests for one call are
 /// the evidence we want) and all requests of a call come back, oldest first, from one partition query.
 /// </summary>
-internal sealed class InitiationStore(StorageAccount storage)
+internal sealed class InitiationStore(StorageAccount storage, CorrelationRepository correlation)
 {
     private TableClient Table => storage.Table(StorageNames.InitiationsTable);
 
-    public async Task AddAsync(InitiationRecord record, CancellationToken cancellationToken)
+    /// <summary>
+    /// The request's row and its change row, written side by side: the call is waiting. A sweep that reads the change
+    /// a moment before the row is visible only misses this request's time in an alert already due; the next sweep's
+    /// overlap reads the change again.
+    /// </summary>
+    public Task AddAsync(InitiationRecord record, CancellationToken cancellationToken) => Task.WhenAll(
+        AddRowAsync(record, cancellationToken),
+        correlation.RecordInitiationChangeAsync(record.CallKey, record.RequestId, record.AgentId, record.ReceivedAt, cancellationToken));
+
+    private async Task AddRowAsync(InitiationRecord record, CancellationToken cancellationToken)
     {
         var entity = new TableEntity(record.CallKey, RowKey(record))
         {
@@ -33,11 +43,22 @@ internal sealed class InitiationStore(StorageAccount storage)
         await Table.AddEntityAsync(entity, cancellationToken);
     }
 
+    /// <summary>
+    /// Every initiation request of a call known by these keys (a call with a SIP <c>call_id</c> and a <c>call_sid</c>
+    /// has two), oldest first: one partition query per key.
+    /// </summary>
+    public async Task<IReadOnlyList<InitiationRecord>> ForCallAsync(IEnumerable<string> callKeys, CancellationToken cancellationToken)
+    {
+        var records = new List<InitiationRecord>();
+        foreach (var key in callKeys.Distinct(StringComparer.Ordinal)) records.AddRange(await ForCallAsync(key, cancellationToken));
+        return records.DistinctBy(r => r.RequestId).OrderBy(r => r.ReceivedAt).ToList();
+    }
+
     /// <summary>Every initiation request of one call, oldest first.</summary>
     public async Task<IReadOnlyList<InitiationRecord>> ForCallAsync(string callKey, CancellationToken cancellationToken)
     {
         var records = new List<InitiationRecord>();
-        await foreach (var entity in Table.QueryAsync<TableEntity>(e => e.PartitionKey == callKey, cancellationToken: cancellationToken))
+        await foreach (var entity in Table.QueryAsync<TableEntity>(e => e.PartitionKey == callKey, cancellationToken: cancellationToken).MissingAsEmpty())
         {
             records.Add(new InitiationRecord(
                 entity.PartitionKey, entity.GetString("RequestId"), entity.GetDateTimeOffset("ReceivedAt") ?? default,

@@ -1,6 +1,7 @@
 using ConvoFunctions.Alerts;
 using ConvoFunctions.Correlation;
 using ConvoFunctions.Detection;
+using ConvoFunctions.Initiation;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -37,6 +38,7 @@ internal sealed partial class DuplicateSweep(
     AlertLedger ledger,
     AlertFactory factory,
     WebhookHealthCheck health,
+    InitiationStore initiations,
     IOptions<DetectionOptions> options,
     TimeProvider time,
     ILogger<DuplicateSweep> logger)
@@ -100,9 +102,12 @@ internal sealed partial class DuplicateSweep(
         }
 
         var relevant = changedIds.Concat(found.Found.Select(c => c.ConversationId)).ToHashSet(StringComparer.Ordinal);
-        var groups = await Isolated("grouping", [], () => Task.FromResult<List<DuplicateGroup>?>(DuplicateGrouper.Group(observed, rules)
-            .Where(g => g.IsDuplicate && g.ConversationIds.Any(relevant.Contains))
+        // A call-start request is a change of its call: the call is judged again, and flagged when it was asked twice.
+        var anchored = changes.Where(c => c.IsInitiation).SelectMany(c => CorrelationKeys.SplitCallKeys(c.CallKeys)).ToHashSet(StringComparer.Ordinal);
+        var considered = await Isolated("grouping", [], () => Task.FromResult<List<DuplicateGroup>?>(DuplicateGrouper.Group(observed, rules)
+            .Where(g => g.ConversationIds.Any(relevant.Contains) || g.CallKeys.Any(anchored.Contains))
             .ToList()), null);
+        var groups = considered?.Where(g => g.IsDuplicate).ToList();
         if (groups is null)
         {
             // Nothing could be judged: every change waits for the next sweep, the retries and the health check still run.
@@ -113,15 +118,21 @@ internal sealed partial class DuplicateSweep(
         var outcomes = new List<AlertOutcome>();
         var pending = new List<DuplicateGroup>();
         holdBack.UnionWith(found.Unfinished);
-        foreach (var group in groups)
+        foreach (var single in considered?.Where(g => !g.IsDuplicate && g.CallKeys.Any(anchored.Contains)) ?? [])
         {
+            await Isolated("initiation requests", single.Conversations, async () => await WithInitiationsAsync(single, cancellationToken), single);
+        }
+        for (var i = 0; i < groups.Count; i++)
+        {
+            var group = groups[i];
             try
             {
+                group = groups[i] = await WithInitiationsAsync(group, cancellationToken);
                 if (group.Unsettled(settings.SettleDelay) is { Count: > 0 } young)
                 {
                     // Judged only once settled: a conversation a few seconds old is still "initiated" and looks blank.
                     pending.Add(group);
-                    holdBack.UnionWith(group.ConversationIds);
+                    holdBack.UnionWith(ChangesOf(group));
                     LogPending(group.Key, string.Join(", ", young.Select(c => c.ConversationId)));
                     continue;
                 }
@@ -135,7 +146,7 @@ internal sealed partial class DuplicateSweep(
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 failures++;
-                holdBack.UnionWith(group.ConversationIds);
+                holdBack.UnionWith(ChangesOf(group));
                 LogStageFailed("alert", string.Join(", ", group.ConversationIds), ex.GetType().Name, ex.Message);
             }
         }
@@ -156,6 +167,10 @@ internal sealed partial class DuplicateSweep(
             outcomes.Count(o => o.Created), problems.Count, failures);
         return new SweepResult(from, now, changes.Count, Latest(observed).Count, rowsRead, found, duplicates, pending, outcomes, problems, failures);
 
+        // A group's changes: its conversations' and the call-start requests of its call.
+        IEnumerable<string> ChangesOf(DuplicateGroup group) => group.ConversationIds.Concat(changes
+            .Where(c => c.IsInitiation && CorrelationKeys.SplitCallKeys(c.CallKeys).Any(group.CallKeys.Contains)).Select(c => c.RowKey));
+
         async Task<T> Isolated<T>(string stage, IEnumerable<ObservedConversation> about, Func<Task<T>> run, T fallback)
         {
             try
@@ -169,6 +184,19 @@ internal sealed partial class DuplicateSweep(
                 return fallback;
             }
         }
+    }
+
+    /// <summary>
+    /// The group with the times of its call's initiation requests (one partition query per call key). A call asked
+    /// twice or more is flagged at once, whether or not its conversations are complete: that is the evidence itself.
+    /// </summary>
+    private async Task<DuplicateGroup> WithInitiationsAsync(DuplicateGroup group, CancellationToken cancellationToken)
+    {
+        var keys = group.CallKeys;
+        if (keys.Count == 0) return group;
+        var requests = (await initiations.ForCallAsync(keys, cancellationToken)).Select(r => r.ReceivedAt).ToList();
+        if (requests.Count >= 2) LogAskedTwice(group.Key, Diagnosis.Requests(requests), group.Conversations.Count);
+        return group with { InitiationRequests = requests };
     }
 
     /// <summary>Raises the call's alert, or its follow-up, under the identity the call already has.</summary>
@@ -210,6 +238,9 @@ internal sealed partial class DuplicateSweep(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Group {group_key} has {count} conversations ({verdict}); this verdict does not alert")]
     private partial void LogNotAlerting(string group_key, int count, string verdict);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {group_key} was started more than once: {initiation_requests}; {conversations} conversations so far")]
+    private partial void LogAskedTwice(string group_key, string initiation_requests, int conversations);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Group {group_key} waits to be judged: {conversation_ids} not settled yet")]
     private partial void LogPending(string group_key, string conversation_ids);
