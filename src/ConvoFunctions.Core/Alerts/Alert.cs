@@ -21,6 +21,7 @@ internal sealed record Alert(
 {
     public const string DuplicateKind = "duplicate";
     public const string WebhookHealthKind = "webhook-health";
+    public const string NoConversationKind = "no-conversation";
     public const string TestKind = "test";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)

@@ -14,7 +14,7 @@ internal sealed record EmailBody(string Subject, string Html, string PlainText)
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>").Append(E(alert.Title)).Append("</title></head>");
         html.Append("<body style=\"font-family:Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;color:#201f1e;margin:16px\">");
-        html.Append("<h2 style=\"color:").Append(alert.Kind == Alert.DuplicateKind ? "#a4262c" : "#8a6d00").Append(";margin:0 0 8px\">")
+        html.Append("<h2 style=\"color:").Append(alert.Kind is Alert.DuplicateKind or Alert.NoConversationKind ? "#a4262c" : "#8a6d00").Append(";margin:0 0 8px\">")
             .Append(E(alert.Title)).Append("</h2>");
         html.Append("<p style=\"margin:0 0 12px\">").Append(E(alert.Summary)).Append("</p>");
         html.Append("<table style=\"border-collapse:collapse;margin:0 0 16px\">");

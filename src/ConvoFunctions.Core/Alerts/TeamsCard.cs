@@ -41,7 +41,7 @@ internal static class TeamsCard
             new JsonObject
             {
                 ["type"] = "TextBlock", ["text"] = alert.Title, ["size"] = "Large", ["weight"] = "Bolder", ["wrap"] = true,
-                ["color"] = alert.Kind == Alert.DuplicateKind ? "Attention" : "Warning",
+                ["color"] = alert.Kind is Alert.DuplicateKind or Alert.NoConversationKind ? "Attention" : "Warning",
             },
             new JsonObject { ["type"] = "TextBlock", ["text"] = alert.Summary, ["wrap"] = true, ["spacing"] = "Small" },
             new JsonObject

@@ -192,14 +192,14 @@ internal sealed class ChangeRow : ITableEntity
     /// <summary>
     /// A call-start (initiation) request is a change of its call: the sweep then reads the call's conversations and
     /// its initiation requests. RowKey <c>initiation~&lt;request id&gt;</c> never meets a conversation id (<c>conv_…</c>).
-    /// It needs no sibling search of its own: its conversations' changes have theirs.
+    /// Not marked searched: a call that never produced a conversation is looked up once through the list endpoint
+    /// (the <c>NoConversation</c> verdict), and that look-up marks it.
     /// </summary>
     public static ChangeRow ForInitiation(string callKey, string requestId, string? agentId, DateTimeOffset receivedAt) => new()
     {
         PartitionKey = ActivityBuckets.For(receivedAt),
         RowKey = InitiationPrefix + CorrelationKeys.Conversation(requestId),
         RecordedAt = receivedAt,
-        SearchedAt = receivedAt,
         StartTime = receivedAt,
         AgentId = agentId,
         CallKeys = callKey,

@@ -87,9 +87,23 @@ internal sealed partial class DuplicateSweep(
         var unsettled = Latest(observed).Where(c => !c.IsSettled(settings.SettleDelay) && now - c.StartTime >= settings.SettleDelay).ToList();
         if (unsettled.Count > 0) observed.AddRange(await Isolated("refresh", unsettled, () => discovery.RefreshAsync(unsettled, cancellationToken), []));
 
+        // Calls that started but show no conversation: once settled, looked up through the list endpoint (NoConversation).
+        var lonely = new List<ChangeRow>();
+        if (settings.AlertingVerdicts.Contains(Verdict.NoConversation))
+        {
+            var keysSeen = Latest(observed).SelectMany(c => c.CallKeys).ToHashSet(StringComparer.Ordinal);
+            foreach (var anchor in changes.Where(c => c.IsInitiation && c.SearchedAt is null
+                                                     && !CorrelationKeys.SplitCallKeys(c.CallKeys).Any(keysSeen.Contains)))
+            {
+                if (now - anchor.RecordedAt < settings.SettleDelay) holdBack.Add(anchor.RowKey);
+                else lonely.Add(anchor);
+            }
+        }
+
         // Discovery around the changes not searched yet (a re-read change that was searched keeps its budget for the rest).
         var unsearched = changes.Where(c => c.SearchedAt is null).ToDictionary(c => c.RowKey, StringComparer.Ordinal);
-        var toSearch = Latest(observed).Where(c => unsearched.ContainsKey(c.ConversationId) && c.IsPhoneCall).ToList();
+        var toSearch = Latest(observed).Where(c => unsearched.ContainsKey(c.ConversationId) && c.IsPhoneCall)
+            .Concat(lonely.Select(AnchorOf)).ToList();
         // If discovery fails (the API down), every call it was to search waits for the next sweep.
         var found = await Isolated("discovery", toSearch,
             () => discovery.DiscoverAsync(toSearch, observed.Select(c => c.ConversationId).ToHashSet(StringComparer.Ordinal), cancellationToken),
@@ -151,6 +165,23 @@ internal sealed partial class DuplicateSweep(
             }
         }
 
+        // One judgement per call, however often it was started.
+        foreach (var anchor in lonely.GroupBy(a => a.CallKeys, StringComparer.Ordinal).Select(call => call.MinBy(a => a.RecordedAt)!))
+        {
+            // Judged only after a look-up that finished: without one (no API key, discovery off, budget spent) it waits.
+            if (found.Queries == 0 || found.Unfinished.Contains(anchor.RowKey)) continue;
+            try
+            {
+                if (await NoConversationAsync(anchor, Latest(observed), now, cancellationToken) is { } outcome) outcomes.Add(outcome);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                failures++;
+                holdBack.Add(anchor.RowKey);
+                LogStageFailed("no-conversation alert", anchor.RowKey, ex.GetType().Name, ex.Message);
+            }
+        }
+
         // The health check runs before the retries so that its own new alerts count as handled in this sweep.
         var problems = await Isolated("webhook health", [], () => health.CheckAsync(cancellationToken), (IReadOnlyList<WebhookProblem>)[]);
         var handled = outcomes.Select(o => (o.Key, o.Generation)).Concat(health.Handled).ToHashSet();
@@ -197,6 +228,25 @@ internal sealed partial class DuplicateSweep(
         var requests = (await initiations.ForCallAsync(keys, cancellationToken)).Select(r => r.ReceivedAt).ToList();
         if (requests.Count >= 2) LogAskedTwice(group.Key, Diagnosis.Requests(requests), group.Conversations.Count);
         return group with { InitiationRequests = requests };
+    }
+
+    /// <summary>A call-start request as discovery searches around it: the call's key, agent and time, no conversation yet.</summary>
+    private static ObservedConversation AnchorOf(ChangeRow anchor) => new(
+        anchor.RowKey, anchor.AgentId ?? "", CorrelationKeys.SplitCallKeys(anchor.CallKeys).FirstOrDefault(), null, null, null, null,
+        anchor.StartTime ?? anchor.RecordedAt, 0, Conversations.ConversationClassifier.Unknown, false, 0, null);
+
+    /// <summary>Raises the NoConversation alert of a started call when, after the look-up, still no conversation carries its key.</summary>
+    private async Task<AlertOutcome?> NoConversationAsync(
+        ChangeRow anchor, IReadOnlyList<ObservedConversation> observed, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var keys = CorrelationKeys.SplitCallKeys(anchor.CallKeys);
+        if (keys.Count == 0 || observed.Any(c => c.CallKeys.Any(keys.Contains))) return null;
+        var requests = await initiations.ForCallAsync(keys, cancellationToken);
+        if (requests.Count == 0) return null;
+        var alert = factory.ForNoConversation(keys[0], requests[0].AgentId ?? anchor.AgentId,
+            Privacy.PhoneMask.Mask(requests.Select(r => r.CallerId).FirstOrDefault(c => c is not null), "unknown"),
+            requests.Select(r => r.ReceivedAt).ToList(), now);
+        return await dispatcher.RaiseAsync(alert, suppressIfHigherExists: true, cancellationToken);
     }
 
     /// <summary>Raises the call's alert, or its follow-up, under the identity the call already has.</summary>

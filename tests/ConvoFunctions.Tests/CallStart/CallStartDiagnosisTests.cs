@@ -105,6 +105,60 @@ public sealed class CallStartDiagnosisTests(AzuriteFixture azurite) : IAsyncLife
         Assert.Contains(log.Lines, l => l.Contains($"Call twilio:{_sid} was started more than once: 2 initiation requests", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task With_NoConversation_enabled_an_anchored_call_without_a_conversation_raises_one_alert()
+    {
+        await using var services = Services(new() { [SettingNames.DetectionAlertVerdicts] = "RealPlusBlank,NoConversation" });
+        var first = await StartCallAsync(services);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        var second = await StartCallAsync(services);
+
+        // Still within the settle delay: nothing is judged yet.
+        var early = await SweepAsync(services);
+        Assert.Empty(early.Alerts);
+        Assert.DoesNotContain(_elevenLabs.Requests, r => r.StartsWith("GET /v1/convai/conversations?", StringComparison.Ordinal));
+
+        _time.Advance(TimeSpan.FromMinutes(10));
+        var result = await SweepAsync(services);
+
+        // Looked up through the list endpoint (the agent, around the call's start) before it was judged.
+        Assert.Contains(_elevenLabs.Requests, r => r.StartsWith("GET /v1/convai/conversations?", StringComparison.Ordinal)
+                                                   && r.Contains("agent_01jx7sample0000000000000", StringComparison.Ordinal));
+        var outcome = Assert.Single(result.Alerts);
+        Assert.Equal("twilio:" + _sid, outcome.Key);
+        var alert = SentAlert();
+        Assert.Contains("A call started but produced no conversation", alert.Card);
+        Assert.Contains("no conversation", alert.Text);
+        Assert.Contains($"2 initiation requests at {Time(first)}, {Time(second)} UTC", alert.Report);
+        Assert.Contains("+44******0123", alert.Html);
+        Assert.DoesNotContain("447700900123", alert.Card + alert.Html + alert.Text);
+
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await SweepAsync(services);
+        Assert.Single(TeamsPosts);
+        Assert.Single(EmailPosts);
+    }
+
+    [Theory]
+    [InlineData("RealPlusBlank", false)]
+    [InlineData("RealPlusBlank,NoConversation", true)]
+    public async Task NoConversation_is_off_by_default_and_a_conversation_found_by_the_look_up_is_no_such_call(string verdicts, bool conversationExists)
+    {
+        await using var services = Services(new() { [SettingNames.DetectionAlertVerdicts] = verdicts });
+        await StartCallAsync(services);
+        // The conversation never sent a webhook: only the list endpoint knows it.
+        if (conversationExists) _elevenLabs.Add(Real());
+
+        _time.Advance(TimeSpan.FromMinutes(10));
+        var result = await SweepAsync(services);
+
+        Assert.Empty(result.Alerts);
+        Assert.Empty(TeamsPosts);
+    }
+
+    private static Task<SweepResult> SweepAsync(ServiceProvider services) =>
+        services.GetRequiredService<DuplicateSweep>().RunAsync(CancellationToken.None);
+
     public static TheoryData<string, string> Causes => new()
     {
         { "mixed", "the conversations were started from different sources (js_sdk 2.3.0 (signed_url) and twilio (signed_url)), so a session was opened outside the telephony flow" },
