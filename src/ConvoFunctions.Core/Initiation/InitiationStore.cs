@@ -1,6 +1,5 @@
 using System.Globalization;
 using Azure.Data.Tables;
-using ConvoFunctions.Correlation;
 using ConvoFunctions.Storage;
 
 namespace ConvoFunctions.Initiation;
@@ -15,20 +14,12 @@ internal sealed record InitiationRecord(
 /// request is its own row (ElevenLabs' retries of this webhook are undocumented, and two requests for one call are
 /// the evidence we want) and all requests of a call come back, oldest first, from one partition query.
 /// </summary>
-internal sealed class InitiationStore(StorageAccount storage, CorrelationRepository correlation)
+internal sealed class InitiationStore(StorageAccount storage, InitiationChanges changes)
 {
     private TableClient Table => storage.Table(StorageNames.InitiationsTable);
 
-    /// <summary>
-    /// The request's row and its change row, written side by side: the call is waiting. A sweep that reads the change
-    /// a moment before the row is visible only misses this request's time in an alert already due; the next sweep's
-    /// overlap reads the change again.
-    /// </summary>
-    public Task AddAsync(InitiationRecord record, CancellationToken cancellationToken) => Task.WhenAll(
-        AddRowAsync(record, cancellationToken),
-        correlation.RecordInitiationChangeAsync(record.CallKey, record.RequestId, record.AgentId, record.ReceivedAt, cancellationToken));
-
-    private async Task AddRowAsync(InitiationRecord record, CancellationToken cancellationToken)
+    /// <summary>The request's row; once written, its change notice is queued (<see cref="InitiationChanges"/>).</summary>
+    public async Task AddAsync(InitiationRecord record, CancellationToken cancellationToken)
     {
         var entity = new TableEntity(record.CallKey, RowKey(record))
         {
@@ -41,6 +32,7 @@ internal sealed class InitiationStore(StorageAccount storage, CorrelationReposit
             ["CallId"] = record.CallId,
         };
         await Table.AddEntityAsync(entity, cancellationToken);
+        changes.Add(record);
     }
 
     /// <summary>

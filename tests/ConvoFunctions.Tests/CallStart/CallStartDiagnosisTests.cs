@@ -229,6 +229,8 @@ public sealed class CallStartDiagnosisTests(AzuriteFixture azurite) : IAsyncLife
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes(body.ToJsonString()));
         var answer = await services.GetRequiredService<InitiationResponder>().HandleAsync(stream, InitiationSecret, CancellationToken.None);
         Assert.Equal(200, answer.StatusCode);
+        // The change notice is batched once a second by the host; here the test writes it at once.
+        await services.GetRequiredService<InitiationChanges>().FlushAsync(CancellationToken.None);
         return _time.GetUtcNow();
     }
 
