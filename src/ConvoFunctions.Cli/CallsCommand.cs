@@ -79,7 +79,7 @@ internal static class CallsCommand
             return;
         }
         var table = new Table().Border(TableBorder.Rounded);
-        foreach (var header in new[] { "call", "verdict", "agent", "caller", "alerts", "conversation", "start (UTC)", "status", "duration", "audio", "msgs", "" })
+        foreach (var header in new[] { "call", "verdict", "agent", "caller", "alerts" }.Concat(ConversationColumns.Headers))
         {
             table.AddColumn(new TableColumn(header));
         }

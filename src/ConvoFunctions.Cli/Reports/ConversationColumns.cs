@@ -8,6 +8,9 @@ namespace ConvoFunctions.Cli.Reports;
 /// <summary>The per-conversation columns that <c>convo audit</c> and <c>convo calls</c> both show, after their per-call ones.</summary>
 internal static class ConversationColumns
 {
+    /// <summary>The headers of <see cref="Cells"/>.</summary>
+    public static readonly string[] Headers = ["conversation", "start (UTC)", "status", "duration", "audio", "msgs", "", "source"];
+
     /// <summary>Table cells.</summary>
     public static IEnumerable<IRenderable> Cells(ObservedConversation c) =>
     [
@@ -19,6 +22,7 @@ internal static class ConversationColumns
         new Text(c.HasAudio ? "yes" : "no"),
         new Text(c.MessageCount.ToString(CultureInfo.InvariantCulture)),
         new Text(c.IsBlank ? "blank" : "real"),
+        new Text(c.Origin.Describe()),
     ];
 
     /// <summary>JSON fields, in this order (a dictionary keeps it), for the caller to add its own after them.</summary>
@@ -31,5 +35,8 @@ internal static class ConversationColumns
         ["has_audio"] = c.HasAudio,
         ["messages"] = c.MessageCount,
         ["blank"] = c.IsBlank,
+        ["initiation_source"] = c.Origin.Source,
+        ["initiation_source_version"] = c.Origin.SourceVersion,
+        ["authorization_method"] = c.Origin.AuthorizationMethod,
     };
 }

@@ -96,7 +96,7 @@ internal static class HtmlReport
                 {
                     html.Append("<li><a href=\"").Append(E(report.ConversationUrl(c.ConversationId))).Append("\">").Append(E(c.ConversationId)).Append("</a> ")
                         .Append(c.IsBlank ? "<span class=\"blank\">blank</span>" : "real")
-                        .Append(E($" · {c.Status} · {Utc(c.StartTime)} UTC · {c.DurationSecs} s · {c.MessageCount} {(c.MessageCount == 1 ? "message" : "messages")} · has_audio {(c.HasAudio ? "true" : "false")}"))
+                        .Append(E($" · {c.Status} · {Utc(c.StartTime)} UTC · {c.DurationSecs} s · {c.MessageCount} {(c.MessageCount == 1 ? "message" : "messages")} · has_audio {(c.HasAudio ? "true" : "false")} · source {c.Origin.Describe()}"))
                         .Append("</li>");
                 }
                 html.Append("</ul></td></tr>");

@@ -21,6 +21,7 @@ internal sealed record Alert(
 {
     public const string DuplicateKind = "duplicate";
     public const string WebhookHealthKind = "webhook-health";
+    public const string NoConversationKind = "no-conversation";
     public const string TestKind = "test";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -45,4 +46,5 @@ internal sealed record AlertConversation(
     bool HasAudio,
     int MessageCount,
     string? TerminationReason,
-    string Url);
+    string Url,
+    string? Origin = null);

@@ -19,7 +19,7 @@ internal sealed class AlertFactory(IOptions<AlertOptions> options)
         var verdict = group.Verdict;
         var conversations = group.Conversations.Select(c => new AlertConversation(
             c.ConversationId, SupportReport.Status(c, group.Probable.Contains(c.ConversationId)), c.IsBlank, c.StartTime, c.DurationSecs,
-            c.HasAudio, c.MessageCount, c.TerminationReason, settings.ConversationUrl(c.ConversationId))).ToList();
+            c.HasAudio, c.MessageCount, c.TerminationReason, settings.ConversationUrl(c.ConversationId), c.Origin.Describe())).ToList();
         var alreadyAlerted = previous?.Conversations.Select(c => c.ConversationId).ToHashSet(StringComparer.Ordinal) ?? [];
         var added = group.ConversationIds.Where(id => !alreadyAlerted.Contains(id)).ToList();
         var callSid = group.Any(c => c.CallSid) ?? "unknown";
@@ -34,6 +34,8 @@ internal sealed class AlertFactory(IOptions<AlertOptions> options)
             new("Verdict", verdict.Describe()),
             new("Conversations", group.Conversations.Count.ToString(CultureInfo.InvariantCulture)),
         };
+        if (group.InitiationRequests.Count > 0) facts.Add(new("Call start", Diagnosis.Requests(group.InitiationRequests)));
+        facts.Add(new("Likely cause", Diagnosis.Of(group)));
         if (group.Probable.Count > 0) facts.Add(new("Probable siblings", string.Join(", ", group.Probable.Order(StringComparer.Ordinal))));
         if (followUp) facts.Add(new("New since the first alert", string.Join(", ", added)));
         var title = (followUp ? "Follow-up: " : "") +
@@ -44,6 +46,47 @@ internal sealed class AlertFactory(IOptions<AlertOptions> options)
 
         return new Alert(Alert.DuplicateKind, key, Generation(group), followUp, title, summary, facts, conversations,
             SupportReport.ForDuplicate(group, caller), now);
+    }
+
+    /// <summary>
+    /// A call that started (ElevenLabs asked the initiation route) but has no conversation after the settle delay and
+    /// a look-up through the list endpoint. Generation <c>0000</c>: conversations found later raise the call's
+    /// duplicate alert as a follow-up under the same key.
+    /// </summary>
+    /// <param name="callKey">The call's key, which is also the alert's.</param>
+    /// <param name="maskedCaller">The caller, already masked (<see cref="PhoneMask"/>).</param>
+    public Alert ForNoConversation(string callKey, string? agentId, string maskedCaller, IReadOnlyList<DateTimeOffset> requests, DateTimeOffset now)
+    {
+        var call = callKey[(callKey.IndexOf(':') + 1)..];
+        var agent = agentId ?? "unknown";
+        var starts = Diagnosis.Requests(requests);
+        var facts = new List<AlertFact>
+        {
+            new("Call", call),
+            new("Caller", maskedCaller),
+            new("Agent", agent),
+            new("Verdict", Verdict.NoConversation.Describe()),
+            new("Call start", starts),
+            new("Conversations", "0"),
+        };
+        var report = string.Join(Environment.NewLine,
+            "Subject: A phone call started but produced no conversation",
+            "",
+            "Hello ElevenLabs support,",
+            "",
+            "your platform asked our conversation-initiation webhook about a call, but no conversation exists for it",
+            "(none in the conversation list of the agent around that time). Details:",
+            "",
+            "Agent ID:    " + agent,
+            "Call SID:    " + call,
+            "Caller:      " + maskedCaller + " (masked)",
+            "Call start:  " + starts,
+            "",
+            "Could you tell us what happened to this call after the initiation request?");
+        return new Alert(Alert.NoConversationKind, callKey, "0000", false,
+            "A call started but produced no conversation",
+            $"ElevenLabs asked the initiation webhook about a call from {maskedCaller} to agent {agent}, and no conversation exists for it.",
+            facts, [], report, now);
     }
 
     /// <summary>The ledger generation of a duplicate group: its conversation count, so a grown group alerts once more.</summary>

@@ -14,7 +14,7 @@ internal sealed record EmailBody(string Subject, string Html, string PlainText)
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>").Append(E(alert.Title)).Append("</title></head>");
         html.Append("<body style=\"font-family:Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;color:#201f1e;margin:16px\">");
-        html.Append("<h2 style=\"color:").Append(alert.Kind == Alert.DuplicateKind ? "#a4262c" : "#8a6d00").Append(";margin:0 0 8px\">")
+        html.Append("<h2 style=\"color:").Append(alert.Kind is Alert.DuplicateKind or Alert.NoConversationKind ? "#a4262c" : "#8a6d00").Append(";margin:0 0 8px\">")
             .Append(E(alert.Title)).Append("</h2>");
         html.Append("<p style=\"margin:0 0 12px\">").Append(E(alert.Summary)).Append("</p>");
         html.Append("<table style=\"border-collapse:collapse;margin:0 0 16px\">");
@@ -30,7 +30,7 @@ internal sealed record EmailBody(string Subject, string Html, string PlainText)
             const string th = "<th style=\"text-align:left;padding:6px 10px;border:1px solid #c8c6c4;background:#f3f2f1\">";
             const string td = "<td style=\"padding:6px 10px;border:1px solid #c8c6c4\">";
             html.Append("<table style=\"border-collapse:collapse;margin:0 0 16px\"><thead><tr>");
-            foreach (var h in new[] { "Conversation", "Status", "Start (UTC)", "Duration", "has_audio", "Termination" }) html.Append(th).Append(E(h)).Append("</th>");
+            foreach (var h in new[] { "Conversation", "Status", "Start (UTC)", "Duration", "has_audio", "Termination", "Source" }) html.Append(th).Append(E(h)).Append("</th>");
             html.Append("</tr></thead><tbody>");
             foreach (var c in alert.Conversations)
             {
@@ -42,6 +42,7 @@ internal sealed record EmailBody(string Subject, string Html, string PlainText)
                     .Append(td).Append(c.DurationSecs.ToString(CultureInfo.InvariantCulture)).Append(" s</td>")
                     .Append(td).Append(c.HasAudio ? "true" : "false").Append("</td>")
                     .Append(td).Append(E(string.IsNullOrEmpty(c.TerminationReason) ? "—" : c.TerminationReason)).Append("</td>")
+                    .Append(td).Append(E(c.Origin ?? "unknown")).Append("</td>")
                     .Append("</tr>");
             }
             html.Append("</tbody></table>");
@@ -65,6 +66,7 @@ internal sealed record EmailBody(string Subject, string Html, string PlainText)
                     .Append(", ").Append(c.StartTime.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)).Append(" UTC")
                     .Append(", ").Append(c.DurationSecs.ToString(CultureInfo.InvariantCulture)).Append(" s")
                     .Append(", has_audio ").Append(c.HasAudio ? "true" : "false")
+                    .Append(", source ").Append(c.Origin ?? "unknown")
                     .Append(", ").AppendLine(c.Url);
             }
         }

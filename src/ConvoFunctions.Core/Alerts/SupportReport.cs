@@ -34,6 +34,7 @@ internal static class SupportReport
         sb.AppendLine("Direction:   " + (group.Any(c => c.Direction) ?? "unknown"));
         sb.AppendLine("Caller:      " + maskedCaller + " (masked)");
         sb.AppendLine("Verdict:     " + group.Verdict.Describe());
+        if (group.InitiationRequests.Count > 0) sb.AppendLine("Call start:  " + Diagnosis.Requests(group.InitiationRequests));
         sb.AppendLine();
         sb.AppendLine("Conversations:");
         foreach (var c in group.Conversations)
@@ -46,9 +47,12 @@ internal static class SupportReport
               .Append("  messages ").Append(c.MessageCount.ToString(CultureInfo.InvariantCulture))
               .Append("  has_audio ").Append(c.HasAudio ? "true" : "false")
               .Append("  termination ").Append(string.IsNullOrEmpty(c.TerminationReason) ? "none" : c.TerminationReason)
+              .Append("  source ").Append(c.Origin.Describe())
               .Append(c.IsBlank ? "  [blank]" : "  [real]")
               .AppendLine();
         }
+        sb.AppendLine();
+        sb.AppendLine(Diagnosis.Of(group));
         sb.AppendLine();
         sb.AppendLine("Could you tell us why the second conversation was created for the same call?");
         return sb.ToString();

@@ -41,7 +41,7 @@ internal static class TeamsCard
             new JsonObject
             {
                 ["type"] = "TextBlock", ["text"] = alert.Title, ["size"] = "Large", ["weight"] = "Bolder", ["wrap"] = true,
-                ["color"] = alert.Kind == Alert.DuplicateKind ? "Attention" : "Warning",
+                ["color"] = alert.Kind is Alert.DuplicateKind or Alert.NoConversationKind ? "Attention" : "Warning",
             },
             new JsonObject { ["type"] = "TextBlock", ["text"] = alert.Summary, ["wrap"] = true, ["spacing"] = "Small" },
             new JsonObject
@@ -91,7 +91,7 @@ internal static class TeamsCard
             ["items"] = new JsonArray(new JsonObject { ["type"] = "TextBlock", ["text"] = text, ["wrap"] = true, ["weight"] = bold ? "Bolder" : "Default" }),
         };
 
-        string[] headers = ["Conversation", "Status", "Start (UTC)", "Duration", "has_audio", "Termination"];
+        string[] headers = ["Conversation", "Status", "Start (UTC)", "Duration", "has_audio", "Termination", "Source"];
         var rows = new JsonArray(new JsonObject
         {
             ["type"] = "TableRow",
@@ -109,7 +109,8 @@ internal static class TeamsCard
                     Cell(c.StartTime.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)),
                     Cell(c.DurationSecs.ToString(CultureInfo.InvariantCulture) + " s"),
                     Cell(c.HasAudio ? "true" : "false"),
-                    Cell(string.IsNullOrEmpty(c.TerminationReason) ? "—" : c.TerminationReason)),
+                    Cell(string.IsNullOrEmpty(c.TerminationReason) ? "—" : c.TerminationReason),
+                    Cell(c.Origin ?? "unknown")),
             });
         }
 
@@ -118,7 +119,7 @@ internal static class TeamsCard
             ["type"] = "Table",
             ["gridStyle"] = "accent",
             ["firstRowAsHeader"] = true,
-            ["columns"] = new JsonArray(new[] { 3, 1, 2, 1, 1, 2 }.Select(w => (JsonNode)new JsonObject { ["width"] = w }).ToArray()),
+            ["columns"] = new JsonArray(new[] { 3, 1, 2, 1, 1, 2, 2 }.Select(w => (JsonNode)new JsonObject { ["width"] = w }).ToArray()),
             ["rows"] = rows,
         };
     }

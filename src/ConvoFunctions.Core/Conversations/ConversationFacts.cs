@@ -65,6 +65,13 @@ internal sealed record ConversationFacts
 
     public string? FailureReason { get; init; }
 
+    /// <summary><c>metadata.conversation_initiation_source</c>: what opened the conversation (twilio, js_sdk, widget, …).</summary>
+    public string? InitiationSource { get; init; }
+    public string? InitiationSourceVersion { get; init; }
+
+    /// <summary><c>metadata.authorization_method</c>: signed_url, authorization_header, public, ….</summary>
+    public string? AuthorizationMethod { get; init; }
+
     /// <summary>The webhook's <c>event_timestamp</c>: places rows in time when the conversation has no start time.</summary>
     public DateTimeOffset? EventTime { get; init; }
 
@@ -120,8 +127,13 @@ internal sealed record ConversationFacts
             SystemCallerId = variables?.Variable("system__caller_id"),
             SystemCalledNumber = variables?.Variable("system__called_number"),
             EventTime = eventTime,
+            InitiationSource = Text(metadata?.ConversationInitiationSource),
+            InitiationSourceVersion = Text(metadata?.ConversationInitiationSourceVersion),
+            AuthorizationMethod = Text(metadata?.AuthorizationMethod),
         }.WithCallKeys();
     }
+
+    private static string? Text(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
     /// <summary>The call keys of the telephony ids these facts carry.</summary>
     private ConversationFacts WithCallKeys()

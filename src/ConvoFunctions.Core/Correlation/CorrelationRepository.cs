@@ -26,6 +26,20 @@ internal sealed class CorrelationRepository(StorageAccount storage, TimeProvider
         await UpsertAsync(StorageNames.ChangesTable, ChangeRow.From(facts, time.GetUtcNow()), cancellationToken);
     }
 
+    /// <summary>Writes change rows in transactions: one per hour bucket and 100 rows (Table Storage's limits).</summary>
+    public async Task UpsertChangesAsync(IEnumerable<ChangeRow> rows, CancellationToken cancellationToken)
+    {
+        var table = storage.Table(StorageNames.ChangesTable);
+        foreach (var bucket in rows.GroupBy(r => r.PartitionKey, StringComparer.Ordinal))
+        {
+            foreach (var chunk in bucket.DistinctBy(r => r.RowKey, StringComparer.Ordinal).Chunk(100))
+            {
+                await table.WriteAsync(() => table.SubmitTransactionAsync(
+                    chunk.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r)), cancellationToken), cancellationToken);
+            }
+        }
+    }
+
     /// <summary>Conversations recorded in <c>[from, to]</c>: one partition query per hour bucket.</summary>
     public Task<IReadOnlyList<ChangeRow>> GetChangesAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) =>
         GetHourBucketsAsync<ChangeRow>(StorageNames.ChangesTable, from, to, row => row.RecordedAt, cancellationToken);

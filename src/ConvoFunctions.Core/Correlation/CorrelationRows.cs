@@ -30,6 +30,9 @@ internal abstract class FactsRow : ITableEntity
     public string? AgentNumber { get; set; }
     public DateTimeOffset? ReadAt { get; set; }
     public bool Discovered { get; set; }
+    public string? InitiationSource { get; set; }
+    public string? InitiationSourceVersion { get; set; }
+    public string? AuthorizationMethod { get; set; }
 
     protected void FillShared(ConversationFacts facts)
     {
@@ -47,6 +50,9 @@ internal abstract class FactsRow : ITableEntity
         AgentNumber = facts.AgentNumber;
         ReadAt = facts.ReadAt;
         Discovered = facts.Discovered;
+        InitiationSource = facts.InitiationSource;
+        InitiationSourceVersion = facts.InitiationSourceVersion;
+        AuthorizationMethod = facts.AuthorizationMethod;
     }
 }
 
@@ -182,6 +188,27 @@ internal sealed class ChangeRow : ITableEntity
         AgentId = facts.AgentId,
         CallKeys = CorrelationKeys.JoinCallKeys(facts.CallKeys),
     };
+
+    /// <summary>
+    /// A call-start (initiation) request is a change of its call: the sweep then reads the call's conversations and
+    /// its initiation requests. RowKey <c>initiation~&lt;request id&gt;</c> never meets a conversation id (<c>conv_…</c>).
+    /// Not marked searched: a call that never produced a conversation is looked up once through the list endpoint
+    /// (the <c>NoConversation</c> verdict), and that look-up marks it.
+    /// </summary>
+    public static ChangeRow ForInitiation(string callKey, string requestId, string? agentId, DateTimeOffset receivedAt) => new()
+    {
+        PartitionKey = ActivityBuckets.For(receivedAt),
+        RowKey = InitiationPrefix + CorrelationKeys.Conversation(requestId),
+        RecordedAt = receivedAt,
+        StartTime = receivedAt,
+        AgentId = agentId,
+        CallKeys = callKey,
+    };
+
+    public const string InitiationPrefix = "initiation~";
+
+    /// <summary>The change is a call-start request, not a conversation.</summary>
+    public bool IsInitiation => RowKey.StartsWith(InitiationPrefix, StringComparison.Ordinal);
 }
 
 internal static class CorrelationKeys

@@ -37,7 +37,7 @@ internal sealed class DetectionOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan ProbableSiblingGap { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>Comma-separated verdicts that alert: <c>RealPlusBlank</c>, <c>TwoReal</c>, <c>AllBlank</c>.</summary>
+    /// <summary>Comma-separated verdicts that alert: <c>RealPlusBlank</c>, <c>TwoReal</c>, <c>AllBlank</c>, <c>NoConversation</c>.</summary>
     public string AlertVerdicts { get; set; } = nameof(Verdict.RealPlusBlank);
 
     /// <summary>Ask the ElevenLabs list endpoint for siblings that never sent a webhook.</summary>
@@ -73,7 +73,7 @@ internal sealed class DetectionOptions : IValidatableObject
         if (!Verdicts.TryParseList(AlertVerdicts, out _))
         {
             yield return new ValidationResult(
-                $"{Configuration.SettingNames.DetectionAlertVerdicts} must list RealPlusBlank, TwoReal or AllBlank, comma-separated.",
+                $"{Configuration.SettingNames.DetectionAlertVerdicts} must list RealPlusBlank, TwoReal, AllBlank or NoConversation, comma-separated.",
                 [nameof(AlertVerdicts)]);
         }
         if (!TryParseSchedule(Schedule, out _))

@@ -11,6 +11,12 @@ internal sealed record DuplicateGroup(string Key, bool IsFuzzy, IReadOnlyList<Ob
     /// <summary>Members that joined only as probable siblings: no phone metadata, blank, started next to the call.</summary>
     public IReadOnlySet<string> Probable { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 
+    /// <summary>When ElevenLabs asked our initiation route about this call, oldest first; empty when it never did.</summary>
+    public IReadOnlyList<DateTimeOffset> InitiationRequests { get; init; } = [];
+
+    /// <summary>Every call key (telephony id) of the group's members.</summary>
+    public IReadOnlyList<string> CallKeys => Conversations.SelectMany(c => c.CallKeys).Distinct(StringComparer.Ordinal).ToList();
+
     public Verdict Verdict => Verdicts.Of(Conversations);
 
     public bool IsDuplicate => Conversations.Count >= 2;

@@ -30,6 +30,9 @@ internal sealed record ObservedConversation(
     /// <summary>Keys of the conversation's other telephony ids (a SIP <c>call_id</c>, a differing <c>system__call_sid</c>).</summary>
     public IReadOnlyList<string> OtherCallKeys { get; init; } = [];
 
+    /// <summary>How it was opened and authorized (<c>metadata.conversation_initiation_source</c>, its version, <c>authorization_method</c>).</summary>
+    public ConversationOrigin Origin { get; init; } = ConversationOrigin.Unknown;
+
     /// <summary>Every call key (telephony id) of the conversation, <see cref="CallKey"/> first.</summary>
     public IEnumerable<string> CallKeys => CallKey is null ? [] : OtherCallKeys.Prepend(CallKey).Distinct(StringComparer.Ordinal);
 
@@ -72,6 +75,7 @@ internal sealed record ObservedConversation(
         facts.Source)
     {
         OtherCallKeys = facts.CallKeys.Skip(1).ToList(),
+        Origin = new(facts.InitiationSource, facts.InitiationSourceVersion, facts.AuthorizationMethod),
     };
 
     /// <summary>A conversation from the <c>calls</c> or <c>activity</c> table.</summary>
@@ -95,5 +99,6 @@ internal sealed record ObservedConversation(
         row.Source)
     {
         OtherCallKeys = CorrelationKeys.SplitCallKeys(row.CallKeys).Where(k => k != row.CallKey).ToList(),
+        Origin = new(row.InitiationSource, row.InitiationSourceVersion, row.AuthorizationMethod),
     };
 }

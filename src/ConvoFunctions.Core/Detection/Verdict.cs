@@ -14,6 +14,12 @@ internal enum Verdict
 
     /// <summary>Only blank conversations.</summary>
     AllBlank = 3,
+
+    /// <summary>
+    /// The call started (ElevenLabs asked the initiation route) but no conversation exists for it after the settle
+    /// delay and a look-up through the list endpoint.
+    /// </summary>
+    NoConversation = 4,
 }
 
 internal static class Verdicts
@@ -33,10 +39,11 @@ internal static class Verdicts
         Verdict.RealPlusBlank => "real + blank",
         Verdict.TwoReal => "two real",
         Verdict.AllBlank => "all blank",
+        Verdict.NoConversation => "no conversation",
         _ => "single",
     };
 
-    /// <summary>Parses a comma-separated list such as <c>RealPlusBlank,TwoReal</c> (also <c>real+blank</c>, <c>two-real</c>).</summary>
+    /// <summary>Parses a comma-separated list such as <c>RealPlusBlank,TwoReal,NoConversation</c> (also <c>real+blank</c>, <c>two-real</c>).</summary>
     public static bool TryParseList(string? text, out IReadOnlySet<Verdict> verdicts)
     {
         var set = new HashSet<Verdict>();
@@ -50,6 +57,7 @@ internal static class Verdicts
                 "realplusblank" or "realblank" => Verdict.RealPlusBlank,
                 "tworeal" => Verdict.TwoReal,
                 "allblank" => Verdict.AllBlank,
+                "noconversation" => Verdict.NoConversation,
                 _ => null,
             };
             if (verdict is null) return false;

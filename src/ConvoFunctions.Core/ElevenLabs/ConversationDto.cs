@@ -29,6 +29,13 @@ internal sealed record ConversationMetadataDto
     [JsonPropertyName("call_duration_secs")] public double? CallDurationSecs { get; init; }
     [JsonPropertyName("termination_reason")] public string? TerminationReason { get; init; }
     [JsonPropertyName("phone_call")] public PhoneCallDto? PhoneCall { get; init; }
+
+    /// <summary>What opened the conversation: twilio, sip_trunk, exotel, js_sdk, python_sdk, widget, … or unknown.</summary>
+    [JsonPropertyName("conversation_initiation_source")] public string? ConversationInitiationSource { get; init; }
+    [JsonPropertyName("conversation_initiation_source_version")] public string? ConversationInitiationSourceVersion { get; init; }
+
+    /// <summary>How the session was authorized: signed_url, authorization_header, public, ….</summary>
+    [JsonPropertyName("authorization_method")] public string? AuthorizationMethod { get; init; }
 }
 
 /// <summary>

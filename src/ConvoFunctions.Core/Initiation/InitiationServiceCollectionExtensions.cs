@@ -34,6 +34,8 @@ internal static class InitiationServiceCollectionExtensions
         services.AddSingleton<InitiationSettings>();
         services.AddSingleton<InitiationMetrics>();
         services.AddSingleton<InitiationStore>();
+        services.AddSingleton<InitiationChanges>();
+        services.AddHostedService(sp => sp.GetRequiredService<InitiationChanges>());
         services.AddHostedService<InitiationStartupCheck>();
         // Transient: it holds the typed HttpClient (handler rotation), and so does the upstream client.
         services.AddTransient<InitiationResponder>();

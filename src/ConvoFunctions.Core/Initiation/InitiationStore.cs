@@ -14,10 +14,11 @@ internal sealed record InitiationRecord(
 /// request is its own row (ElevenLabs' retries of this webhook are undocumented, and two requests for one call are
 /// the evidence we want) and all requests of a call come back, oldest first, from one partition query.
 /// </summary>
-internal sealed class InitiationStore(StorageAccount storage)
+internal sealed class InitiationStore(StorageAccount storage, InitiationChanges changes)
 {
     private TableClient Table => storage.Table(StorageNames.InitiationsTable);
 
+    /// <summary>The request's row; once written, its change notice is queued (<see cref="InitiationChanges"/>).</summary>
     public async Task AddAsync(InitiationRecord record, CancellationToken cancellationToken)
     {
         var entity = new TableEntity(record.CallKey, RowKey(record))
@@ -31,13 +32,25 @@ internal sealed class InitiationStore(StorageAccount storage)
             ["CallId"] = record.CallId,
         };
         await Table.AddEntityAsync(entity, cancellationToken);
+        changes.Add(record);
+    }
+
+    /// <summary>
+    /// Every initiation request of a call known by these keys (a call with a SIP <c>call_id</c> and a <c>call_sid</c>
+    /// has two), oldest first: one partition query per key.
+    /// </summary>
+    public async Task<IReadOnlyList<InitiationRecord>> ForCallAsync(IEnumerable<string> callKeys, CancellationToken cancellationToken)
+    {
+        var records = new List<InitiationRecord>();
+        foreach (var key in callKeys.Distinct(StringComparer.Ordinal)) records.AddRange(await ForCallAsync(key, cancellationToken));
+        return records.DistinctBy(r => r.RequestId).OrderBy(r => r.ReceivedAt).ToList();
     }
 
     /// <summary>Every initiation request of one call, oldest first.</summary>
     public async Task<IReadOnlyList<InitiationRecord>> ForCallAsync(string callKey, CancellationToken cancellationToken)
     {
         var records = new List<InitiationRecord>();
-        await foreach (var entity in Table.QueryAsync<TableEntity>(e => e.PartitionKey == callKey, cancellationToken: cancellationToken))
+        await foreach (var entity in Table.QueryAsync<TableEntity>(e => e.PartitionKey == callKey, cancellationToken: cancellationToken).MissingAsEmpty())
         {
             records.Add(new InitiationRecord(
                 entity.PartitionKey, entity.GetString("RequestId"), entity.GetDateTimeOffset("ReceivedAt") ?? default,

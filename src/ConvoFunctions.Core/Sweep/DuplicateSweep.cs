@@ -1,6 +1,7 @@
 using ConvoFunctions.Alerts;
 using ConvoFunctions.Correlation;
 using ConvoFunctions.Detection;
+using ConvoFunctions.Initiation;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -37,6 +38,7 @@ internal sealed partial class DuplicateSweep(
     AlertLedger ledger,
     AlertFactory factory,
     WebhookHealthCheck health,
+    InitiationStore initiations,
     IOptions<DetectionOptions> options,
     TimeProvider time,
     ILogger<DuplicateSweep> logger)
@@ -85,9 +87,23 @@ internal sealed partial class DuplicateSweep(
         var unsettled = Latest(observed).Where(c => !c.IsSettled(settings.SettleDelay) && now - c.StartTime >= settings.SettleDelay).ToList();
         if (unsettled.Count > 0) observed.AddRange(await Isolated("refresh", unsettled, () => discovery.RefreshAsync(unsettled, cancellationToken), []));
 
+        // Calls that started but show no conversation: once settled, looked up through the list endpoint (NoConversation).
+        var lonely = new List<ChangeRow>();
+        if (settings.AlertingVerdicts.Contains(Verdict.NoConversation))
+        {
+            var keysSeen = Latest(observed).SelectMany(c => c.CallKeys).ToHashSet(StringComparer.Ordinal);
+            foreach (var anchor in changes.Where(c => c.IsInitiation && c.SearchedAt is null
+                                                     && !CorrelationKeys.SplitCallKeys(c.CallKeys).Any(keysSeen.Contains)))
+            {
+                if (now - anchor.RecordedAt < settings.SettleDelay) holdBack.Add(anchor.RowKey);
+                else lonely.Add(anchor);
+            }
+        }
+
         // Discovery around the changes not searched yet (a re-read change that was searched keeps its budget for the rest).
         var unsearched = changes.Where(c => c.SearchedAt is null).ToDictionary(c => c.RowKey, StringComparer.Ordinal);
-        var toSearch = Latest(observed).Where(c => unsearched.ContainsKey(c.ConversationId) && c.IsPhoneCall).ToList();
+        var toSearch = Latest(observed).Where(c => unsearched.ContainsKey(c.ConversationId) && c.IsPhoneCall)
+            .Concat(lonely.Select(AnchorOf)).ToList();
         // If discovery fails (the API down), every call it was to search waits for the next sweep.
         var found = await Isolated("discovery", toSearch,
             () => discovery.DiscoverAsync(toSearch, observed.Select(c => c.ConversationId).ToHashSet(StringComparer.Ordinal), cancellationToken),
@@ -100,9 +116,12 @@ internal sealed partial class DuplicateSweep(
         }
 
         var relevant = changedIds.Concat(found.Found.Select(c => c.ConversationId)).ToHashSet(StringComparer.Ordinal);
-        var groups = await Isolated("grouping", [], () => Task.FromResult<List<DuplicateGroup>?>(DuplicateGrouper.Group(observed, rules)
-            .Where(g => g.IsDuplicate && g.ConversationIds.Any(relevant.Contains))
+        // A call-start request is a change of its call: the call is judged again, and flagged when it was asked twice.
+        var anchored = changes.Where(c => c.IsInitiation).SelectMany(c => CorrelationKeys.SplitCallKeys(c.CallKeys)).ToHashSet(StringComparer.Ordinal);
+        var considered = await Isolated("grouping", [], () => Task.FromResult<List<DuplicateGroup>?>(DuplicateGrouper.Group(observed, rules)
+            .Where(g => g.ConversationIds.Any(relevant.Contains) || g.CallKeys.Any(anchored.Contains))
             .ToList()), null);
+        var groups = considered?.Where(g => g.IsDuplicate).ToList();
         if (groups is null)
         {
             // Nothing could be judged: every change waits for the next sweep, the retries and the health check still run.
@@ -113,15 +132,21 @@ internal sealed partial class DuplicateSweep(
         var outcomes = new List<AlertOutcome>();
         var pending = new List<DuplicateGroup>();
         holdBack.UnionWith(found.Unfinished);
-        foreach (var group in groups)
+        foreach (var single in considered?.Where(g => !g.IsDuplicate && g.CallKeys.Any(anchored.Contains)) ?? [])
         {
+            await Isolated("initiation requests", single.Conversations, async () => await WithInitiationsAsync(single, cancellationToken), single);
+        }
+        for (var i = 0; i < groups.Count; i++)
+        {
+            var group = groups[i];
             try
             {
+                group = groups[i] = await WithInitiationsAsync(group, cancellationToken);
                 if (group.Unsettled(settings.SettleDelay) is { Count: > 0 } young)
                 {
                     // Judged only once settled: a conversation a few seconds old is still "initiated" and looks blank.
                     pending.Add(group);
-                    holdBack.UnionWith(group.ConversationIds);
+                    holdBack.UnionWith(ChangesOf(group));
                     LogPending(group.Key, string.Join(", ", young.Select(c => c.ConversationId)));
                     continue;
                 }
@@ -135,8 +160,25 @@ internal sealed partial class DuplicateSweep(
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 failures++;
-                holdBack.UnionWith(group.ConversationIds);
+                holdBack.UnionWith(ChangesOf(group));
                 LogStageFailed("alert", string.Join(", ", group.ConversationIds), ex.GetType().Name, ex.Message);
+            }
+        }
+
+        // One judgement per call, however often it was started.
+        foreach (var anchor in lonely.GroupBy(a => a.CallKeys, StringComparer.Ordinal).Select(call => call.MinBy(a => a.RecordedAt)!))
+        {
+            // Judged only after a look-up that finished: without one (no API key, discovery off, budget spent) it waits.
+            if (found.Queries == 0 || found.Unfinished.Contains(anchor.RowKey)) continue;
+            try
+            {
+                if (await NoConversationAsync(anchor, Latest(observed), now, cancellationToken) is { } outcome) outcomes.Add(outcome);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                failures++;
+                holdBack.Add(anchor.RowKey);
+                LogStageFailed("no-conversation alert", anchor.RowKey, ex.GetType().Name, ex.Message);
             }
         }
 
@@ -156,6 +198,10 @@ internal sealed partial class DuplicateSweep(
             outcomes.Count(o => o.Created), problems.Count, failures);
         return new SweepResult(from, now, changes.Count, Latest(observed).Count, rowsRead, found, duplicates, pending, outcomes, problems, failures);
 
+        // A group's changes: its conversations' and the call-start requests of its call.
+        IEnumerable<string> ChangesOf(DuplicateGroup group) => group.ConversationIds.Concat(changes
+            .Where(c => c.IsInitiation && CorrelationKeys.SplitCallKeys(c.CallKeys).Any(group.CallKeys.Contains)).Select(c => c.RowKey));
+
         async Task<T> Isolated<T>(string stage, IEnumerable<ObservedConversation> about, Func<Task<T>> run, T fallback)
         {
             try
@@ -169,6 +215,38 @@ internal sealed partial class DuplicateSweep(
                 return fallback;
             }
         }
+    }
+
+    /// <summary>
+    /// The group with the times of its call's initiation requests (one partition query per call key). A call asked
+    /// twice or more is flagged at once, whether or not its conversations are complete: that is the evidence itself.
+    /// </summary>
+    private async Task<DuplicateGroup> WithInitiationsAsync(DuplicateGroup group, CancellationToken cancellationToken)
+    {
+        var keys = group.CallKeys;
+        if (keys.Count == 0) return group;
+        var requests = (await initiations.ForCallAsync(keys, cancellationToken)).Select(r => r.ReceivedAt).ToList();
+        if (requests.Count >= 2) LogAskedTwice(group.Key, Diagnosis.Requests(requests), group.Conversations.Count);
+        return group with { InitiationRequests = requests };
+    }
+
+    /// <summary>A call-start request as discovery searches around it: the call's key, agent and time, no conversation yet.</summary>
+    private static ObservedConversation AnchorOf(ChangeRow anchor) => new(
+        anchor.RowKey, anchor.AgentId ?? "", CorrelationKeys.SplitCallKeys(anchor.CallKeys).FirstOrDefault(), null, null, null, null,
+        anchor.StartTime ?? anchor.RecordedAt, 0, Conversations.ConversationClassifier.Unknown, false, 0, null);
+
+    /// <summary>Raises the NoConversation alert of a started call when, after the look-up, still no conversation carries its key.</summary>
+    private async Task<AlertOutcome?> NoConversationAsync(
+        ChangeRow anchor, IReadOnlyList<ObservedConversation> observed, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var keys = CorrelationKeys.SplitCallKeys(anchor.CallKeys);
+        if (keys.Count == 0 || observed.Any(c => c.CallKeys.Any(keys.Contains))) return null;
+        var requests = await initiations.ForCallAsync(keys, cancellationToken);
+        if (requests.Count == 0) return null;
+        var alert = factory.ForNoConversation(keys[0], requests[0].AgentId ?? anchor.AgentId,
+            Privacy.PhoneMask.Mask(requests.Select(r => r.CallerId).FirstOrDefault(c => c is not null), "unknown"),
+            requests.Select(r => r.ReceivedAt).ToList(), now);
+        return await dispatcher.RaiseAsync(alert, suppressIfHigherExists: true, cancellationToken);
     }
 
     /// <summary>Raises the call's alert, or its follow-up, under the identity the call already has.</summary>
@@ -210,6 +288,9 @@ internal sealed partial class DuplicateSweep(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Group {group_key} has {count} conversations ({verdict}); this verdict does not alert")]
     private partial void LogNotAlerting(string group_key, int count, string verdict);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {group_key} was started more than once: {initiation_requests}; {conversations} conversations so far")]
+    private partial void LogAskedTwice(string group_key, string initiation_requests, int conversations);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Group {group_key} waits to be judged: {conversation_ids} not settled yet")]
     private partial void LogPending(string group_key, string conversation_ids);

@@ -48,10 +48,11 @@ public sealed class TeamsCardTests
             ["https://elevenlabs.io/app/agents/history/conv_sample_blank_02", "https://elevenlabs.io/app/agents/history/conv_sample_real_01"],
             actions.Select(a => (string?)a!["url"]));
 
-        // One row per conversation plus the header, six cells each.
+        // One row per conversation plus the header, seven cells each (the last is how the conversation was opened).
         var table = card["body"]!.AsArray().Single(e => (string?)e!["type"] == "Table")!;
         Assert.Equal(3, table["rows"]!.AsArray().Count);
-        Assert.All(table["rows"]!.AsArray(), r => Assert.Equal(6, r!["cells"]!.AsArray().Count));
+        Assert.All(table["rows"]!.AsArray(), r => Assert.Equal(7, r!["cells"]!.AsArray().Count));
+        Assert.Equal(7, table["columns"]!.AsArray().Count);
 
         var json = TeamsCard.Serialize(message);
         Assert.DoesNotContain("447700900123", json);

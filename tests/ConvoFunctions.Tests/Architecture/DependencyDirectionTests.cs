@@ -24,11 +24,11 @@ public sealed partial class DependencyDirectionTests
         ["Webhooks"] = Foundation,
         ["Correlation"] = [.. Foundation, "Conversations"],
         ["Enrichment"] = [.. Foundation, "Conversations", "Correlation", "Webhooks"],
-        ["Initiation"] = [.. Foundation, "Conversations", "Webhooks"],
+        ["Initiation"] = [.. Foundation, "Conversations", "Correlation", "Webhooks"],
         ["Detection"] = [.. Foundation, "Conversations", "Correlation"],
         ["Alerts"] = [.. Foundation, "Conversations", "Detection"],
         ["Retention"] = [.. Foundation, "Correlation"],
-        ["Sweep"] = [.. Foundation, "Conversations", "Correlation", "Webhooks", "Detection", "Alerts"],
+        ["Sweep"] = [.. Foundation, "Conversations", "Correlation", "Webhooks", "Initiation", "Detection", "Alerts"],
         ["Operations"] = [.. Foundation, "Conversations", "Correlation", "Detection", "Alerts"],
     };
 

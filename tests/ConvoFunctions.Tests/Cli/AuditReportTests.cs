@@ -73,7 +73,7 @@ public sealed class AuditReportTests : IAsyncLifetime
         await AuditCommand.RunAsync("3d", null, "csv", _api.BaseAddress, _settings, stdout, new StringWriter(), CancellationToken.None);
 
         var lines = stdout.ToString().Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("call_key,verdict,agent_id,caller,conversation_id,start_time_utc,status,duration_secs,has_audio,messages,blank", lines[0]);
+        Assert.Equal("call_key,verdict,agent_id,caller,conversation_id,start_time_utc,status,duration_secs,has_audio,messages,blank,source", lines[0]);
         Assert.Equal(5, lines.Length);
         var hostile = Assert.Single(lines, l => l.Contains("conv_\"\"q'", StringComparison.Ordinal));
         Assert.Contains("\"conv_\"\"q'<b>x\"", hostile, StringComparison.Ordinal);

@@ -1,0 +1,36 @@
+using System.Globalization;
+using ConvoFunctions.Conversations;
+using ConvoFunctions.Detection;
+
+namespace ConvoFunctions.Alerts;
+
+/// <summary>
+/// The likely cause of a duplicate, in one sentence, from what the call's conversations and its call-start requests
+/// show. The order is the order of evidence: sources that differ point at our side, a second initiation request at
+/// the telephony leg, and without either only ElevenLabs can tell.
+/// </summary>
+internal static class Diagnosis
+{
+    public static string Of(DuplicateGroup group)
+    {
+        var origins = group.Conversations.Select(c => c.Origin).ToList();
+        if (ConversationOrigin.AreMixed(origins))
+        {
+            var sources = string.Join(" and ", origins.Select(o => o.Describe()).Distinct(StringComparer.OrdinalIgnoreCase));
+            return $"Likely cause: the conversations were started from different sources ({sources}), so a session was opened "
+                + "outside the telephony flow, typically by a personalization webhook or other code that starts its own conversation.";
+        }
+        if (group.InitiationRequests.Count >= 2)
+        {
+            return $"Likely cause: ElevenLabs asked the initiation webhook {Requests(group.InitiationRequests)} for this one call, "
+                + "so the call was started more than once on the telephony side.";
+        }
+        return "Likely cause: the platform created both conversations from one start of the call (same source, one initiation "
+            + "request at most), so ElevenLabs support should look at the call's legs.";
+    }
+
+    /// <summary><c>2 initiation requests at 2026-11-24 15:00:01.200, 2026-11-24 15:00:02.400 UTC</c>.</summary>
+    public static string Requests(IReadOnlyCollection<DateTimeOffset> times) =>
+        times.Count.ToString(CultureInfo.InvariantCulture) + (times.Count == 1 ? " initiation request at " : " initiation requests at ")
+        + string.Join(", ", times.Select(t => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture))) + " UTC";
+}
