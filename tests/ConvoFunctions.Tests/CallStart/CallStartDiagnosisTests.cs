@@ -116,14 +116,14 @@ public sealed class CallStartDiagnosisTests(AzuriteFixture azurite) : IAsyncLife
         // Still within the settle delay: nothing is judged yet.
         var early = await SweepAsync(services);
         Assert.Empty(early.Alerts);
-        Assert.DoesNotContain(_elevenLabs.Requests, r => r.StartsWith("GET /v1/convai/conversations?", StringComparison.Ordinal));
+        Assert.DoesNotContain(_elevenLabs.Requests, r => r.Method == "GET" && r.PathAndQuery.StartsWith("/v1/convai/conversations?", StringComparison.Ordinal));
 
         _time.Advance(TimeSpan.FromMinutes(10));
         var result = await SweepAsync(services);
 
         // Looked up through the list endpoint (the agent, around the call's start) before it was judged.
-        Assert.Contains(_elevenLabs.Requests, r => r.StartsWith("GET /v1/convai/conversations?", StringComparison.Ordinal)
-                                                   && r.Contains("agent_01jx7sample0000000000000", StringComparison.Ordinal));
+        Assert.Contains(_elevenLabs.Requests, r => r.Method == "GET" && r.PathAndQuery.StartsWith("/v1/convai/conversations?", StringComparison.Ordinal)
+                                                   && r.PathAndQuery.Contains("agent_01jx7sample0000000000000", StringComparison.Ordinal));
         var outcome = Assert.Single(result.Alerts);
         Assert.Equal("twilio:" + _sid, outcome.Key);
         var alert = SentAlert();
