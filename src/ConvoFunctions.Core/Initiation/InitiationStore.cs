@@ -31,7 +31,9 @@ internal sealed class InitiationStore(StorageAccount storage, InitiationChanges 
             ["CallSid"] = record.CallSid,
             ["CallId"] = record.CallId,
         };
-        await Table.AddEntityAsync(entity, cancellationToken);
+        // Under func start on a fresh Azurite nothing has created the table yet (convo serve and the Bicep do).
+        var table = Table;
+        await table.WriteAsync(() => table.AddEntityAsync(entity, cancellationToken), cancellationToken);
         changes.Add(record);
     }
 
