@@ -51,7 +51,8 @@ internal static class ReportSample
         }
     }
 
-    private static JsonObject Conversation(string id, string agent, string callSid, DateTimeOffset start, bool blank) => new()
+    /// <summary>A Twilio conversation in the detail endpoint's shape, real or blank (the report sample's and its test's data).</summary>
+    internal static JsonObject Conversation(string id, string agent, string callSid, DateTimeOffset start, bool blank) => new()
     {
         ["agent_id"] = agent,
         ["conversation_id"] = id,

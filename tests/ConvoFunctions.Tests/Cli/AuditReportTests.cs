@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AngleSharp.Html.Parser;
+using ConvoFunctions.Benchmarks;
 using ConvoFunctions.Cli;
 using ConvoFunctions.Cli.Local;
 
@@ -24,11 +25,11 @@ public sealed class AuditReportTests : IAsyncLifetime
         _api = await ElevenLabsStandIn.StartAsync(ApiKey);
         // Two days back: an ordinary real + blank pair. One day back: a pair with a hostile agent id and conversation id.
         // Today: one conversation on its own.
-        _api.Add(Conversation("conv_a_real", "agent_plain", "CA_two_days", _now.AddHours(-49), blank: false));
-        _api.Add(Conversation("conv_a_blank", "agent_plain", "CA_two_days", _now.AddHours(-49).AddSeconds(3), blank: true));
-        _api.Add(Conversation("conv_b_real", HostileAgent, "CA_one_day", _now.AddHours(-25), blank: false));
-        _api.Add(Conversation(HostileId, HostileAgent, "CA_one_day", _now.AddHours(-25).AddSeconds(2), blank: true));
-        _api.Add(Conversation("conv_c_alone", "agent_plain", "CA_today", _now.AddHours(-1), blank: false));
+        _api.Add(ReportSample.Conversation("conv_a_real", "agent_plain", "CA_two_days", _now.AddHours(-49), blank: false));
+        _api.Add(ReportSample.Conversation("conv_a_blank", "agent_plain", "CA_two_days", _now.AddHours(-49).AddSeconds(3), blank: true));
+        _api.Add(ReportSample.Conversation("conv_b_real", HostileAgent, "CA_one_day", _now.AddHours(-25), blank: false));
+        _api.Add(ReportSample.Conversation(HostileId, HostileAgent, "CA_one_day", _now.AddHours(-25).AddSeconds(2), blank: true));
+        _api.Add(ReportSample.Conversation("conv_c_alone", "agent_plain", "CA_today", _now.AddHours(-1), blank: false));
         _settings = Path.Combine(_folder, "local.settings.json");
         await File.WriteAllTextAsync(_settings, JsonSerializer.Serialize(new { Values = new Dictionary<string, string> { ["ElevenLabs__ApiKey"] = ApiKey } }));
     }
@@ -94,27 +95,6 @@ public sealed class AuditReportTests : IAsyncLifetime
         Assert.Contains("4 details fetched", stderr.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("[audit] listed", stderr.ToString(), StringComparison.Ordinal);
     }
-
-    private static JsonObject Conversation(string id, string agent, string callSid, DateTimeOffset start, bool blank) => new()
-    {
-        ["agent_id"] = agent,
-        ["conversation_id"] = id,
-        ["status"] = blank ? "failed" : "done",
-        ["transcript"] = blank ? new JsonArray() : new JsonArray(new JsonObject { ["role"] = "agent", ["message"] = "Hello" }),
-        ["metadata"] = new JsonObject
-        {
-            ["start_time_unix_secs"] = start.ToUnixTimeSeconds(),
-            ["call_duration_secs"] = blank ? 0 : 42,
-            ["phone_call"] = new JsonObject
-            {
-                ["type"] = "twilio", ["direction"] = "inbound", ["external_number"] = "+447700900123", ["agent_number"] = "+442079460000", ["call_sid"] = callSid,
-            },
-        },
-        ["has_audio"] = !blank,
-        ["has_user_audio"] = !blank,
-        ["has_response_audio"] = !blank,
-        ["has_auxiliary_audio"] = false,
-    };
 
     public async Task DisposeAsync()
     {
