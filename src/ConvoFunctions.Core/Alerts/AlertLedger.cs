@@ -137,7 +137,7 @@ internal sealed class AlertLedger(StorageAccount storage)
     public async Task<IReadOnlyList<(string PartitionKey, string RowKey)>> ListOpenAsync(CancellationToken cancellationToken)
     {
         var result = new List<(string, string)>();
-        await foreach (var e in Table.QueryAsync<TableEntity>(e => e.PartitionKey == OpenPartition, select: ["AlertPartition", "AlertRow"], cancellationToken: cancellationToken))
+        await foreach (var e in Table.QueryAsync<TableEntity>(e => e.PartitionKey == OpenPartition, select: ["AlertPartition", "AlertRow"], cancellationToken: cancellationToken).MissingAsEmpty())
         {
             if (e.GetString("AlertPartition") is { } pk && e.GetString("AlertRow") is { } rk) result.Add((pk, rk));
         }
@@ -165,7 +165,7 @@ internal sealed class AlertLedger(StorageAccount storage)
     public async Task<IReadOnlyList<TableEntity>> RowsAsync(string partitionKey, CancellationToken cancellationToken)
     {
         var rows = new List<TableEntity>();
-        await foreach (var e in Table.QueryAsync<TableEntity>(e => e.PartitionKey == TableKeys.Sanitize(partitionKey), cancellationToken: cancellationToken)) rows.Add(e);
+        await foreach (var e in Table.QueryAsync<TableEntity>(e => e.PartitionKey == TableKeys.Sanitize(partitionKey), cancellationToken: cancellationToken).MissingAsEmpty()) rows.Add(e);
         return rows;
     }
 

@@ -12,9 +12,11 @@ internal sealed class AlertOptions
 
     public EmailAlertOptions Email { get; set; } = new();
 
-    /// <summary>Link to one conversation in the ElevenLabs dashboard; <c>{conversation_id}</c> is replaced.</summary>
-    [Required]
-    public string DashboardUrl { get; set; } = DefaultDashboardUrl;
+    /// <summary>
+    /// Link to one conversation in the ElevenLabs dashboard; <c>{conversation_id}</c> is replaced. Not required: an
+    /// empty value falls back to the default like any other unusable one, so it cannot stop start-up.
+    /// </summary>
+    public string? DashboardUrl { get; set; } = DefaultDashboardUrl;
 
     /// <summary>How long a sweep owns a channel it is sending on; past it, a crashed sweep's send is taken over.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
@@ -28,7 +30,9 @@ internal sealed class AlertOptions
         EffectiveDashboardUrl.Replace("{conversation_id}", Uri.EscapeDataString(conversationId), StringComparison.Ordinal);
 
     /// <summary>A dashboard URL without <c>{conversation_id}</c> falls back to the default rather than stopping the app.</summary>
-    public string EffectiveDashboardUrl => DashboardUrl.Contains("{conversation_id}", StringComparison.Ordinal) ? DashboardUrl : DefaultDashboardUrl;
+    public string EffectiveDashboardUrl => Usable(DashboardUrl) ? DashboardUrl! : DefaultDashboardUrl;
+
+    private static bool Usable(string? url) => url?.Contains("{conversation_id}", StringComparison.Ordinal) == true;
 
     /// <summary>
     /// Channels are optional: one whose settings are incomplete or unresolved is off, and this says why (at most one
@@ -38,7 +42,7 @@ internal sealed class AlertOptions
     {
         if (Teams.Problem() is { } teams) yield return teams;
         if (Email.Problem() is { } email) yield return email;
-        if (!DashboardUrl.Contains("{conversation_id}", StringComparison.Ordinal))
+        if (!string.IsNullOrWhiteSpace(DashboardUrl) && !Usable(DashboardUrl))
             yield return new SettingProblem("Dashboard links", SettingNames.AlertsDashboardUrl, $"must contain {{conversation_id}}; alerts link to {DefaultDashboardUrl} instead");
     }
 }

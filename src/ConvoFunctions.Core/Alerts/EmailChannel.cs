@@ -136,8 +136,10 @@ internal sealed class EmailChannel(HttpClient http, IOptions<AlertOptions> optio
         {
             return await response.Content.ReadFromJsonAsync<EmailSendResult>(cancellationToken);
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            // ACS has accepted the email by now: an unreadable or broken answer must not count as a failed send,
+            // or the next sweep would send it again.
             return null;
         }
     }

@@ -61,7 +61,7 @@ internal static class ElevenLabsServiceCollectionExtensions
             : options.AttemptTimeout + TimeSpan.FromSeconds(1);
         // The handler's default breaker opens at a 10% failure ratio. A few 429s and 500s in a busy minute are
         // ordinary for this API and are already retried; an open circuit then failed every message at once and
-        // burnt its queue deliveries until it landed in poison (found by `convo reliability`). Break only when
+        // burnt its queue deliveries until it landed in poison (found by the reliability harness). Break only when
         // most calls fail, i.e. on a real outage.
         resilience.CircuitBreaker.FailureRatio = 0.5;
         // The handler's validation wants the breaker's window at least twice the attempt timeout.

@@ -18,7 +18,8 @@ internal sealed record TableRetention(string Table, Func<DateTimeOffset, string>
         ByHourPartition(StorageNames.ChangesTable),
         ByLastWrite(StorageNames.ConversationsTable),
         ByLastWrite(StorageNames.CallsTable),
-        ByLastWrite(StorageNames.AlertsTable),
+        // The health partition holds state written once (since when the webhook is watched, open incidents), not data.
+        new(StorageNames.AlertsTable, cutoff => TableClient.CreateQueryFilter($"Timestamp lt {cutoff} and PartitionKey ne {StorageNames.HealthPartition}")),
         ByLastWrite(StorageNames.InitiationsTable),
     ];
 

@@ -111,7 +111,10 @@ internal sealed partial class DuplicateSweep(
         observed.AddRange(found.Found);
         if (found.Queries > 0 || found.Found.Count > 0)
         {
-            var searched = toSearch.Where(c => !found.Unfinished.Contains(c.ConversationId)).Select(c => unsearched[c.ConversationId]).ToList();
+            // A call-start anchor is marked only once it has been judged below: a failed judgement must come round again.
+            var anchors = lonely.Select(a => a.RowKey).ToHashSet(StringComparer.Ordinal);
+            var searched = toSearch.Where(c => !found.Unfinished.Contains(c.ConversationId) && !anchors.Contains(c.ConversationId))
+                .Select(c => unsearched[c.ConversationId]).ToList();
             await Isolated("discovery bookkeeping", [], async () => { await repository.MarkSearchedAsync(searched, now, cancellationToken); return true; }, false);
         }
 
@@ -166,13 +169,16 @@ internal sealed partial class DuplicateSweep(
         }
 
         // One judgement per call, however often it was started.
-        foreach (var anchor in lonely.GroupBy(a => a.CallKeys, StringComparer.Ordinal).Select(call => call.MinBy(a => a.RecordedAt)!))
+        var judged = new List<ChangeRow>();
+        foreach (var call in lonely.GroupBy(a => a.CallKeys, StringComparer.Ordinal))
         {
+            var anchor = call.MinBy(a => a.RecordedAt)!;
             // Judged only after a look-up that finished: without one (no API key, discovery off, budget spent) it waits.
             if (found.Queries == 0 || found.Unfinished.Contains(anchor.RowKey)) continue;
             try
             {
                 if (await NoConversationAsync(anchor, Latest(observed), now, cancellationToken) is { } outcome) outcomes.Add(outcome);
+                judged.AddRange(call);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
@@ -180,6 +186,10 @@ internal sealed partial class DuplicateSweep(
                 holdBack.Add(anchor.RowKey);
                 LogStageFailed("no-conversation alert", anchor.RowKey, ex.GetType().Name, ex.Message);
             }
+        }
+        if (judged.Count > 0)
+        {
+            await Isolated("no-conversation bookkeeping", [], async () => { await repository.MarkSearchedAsync(judged, now, cancellationToken); return true; }, false);
         }
 
         // The health check runs before the retries so that its own new alerts count as handled in this sweep.
@@ -254,10 +264,11 @@ internal sealed partial class DuplicateSweep(
     {
         // A call keeps the key of its first alert, however its members were found or keyed since.
         var key = (await ledger.AlertKeysOfAsync(group.ConversationIds, cancellationToken)).FirstOrDefault() ?? group.Key;
-        var previous = await dispatcher.EarlierGenerationAsync(key, AlertFactory.Generation(group), cancellationToken);
-        var outcome = await dispatcher.RaiseAsync(factory.ForDuplicate(group, key, previous, now), suppressIfHigherExists: true, cancellationToken);
+        // The members are recorded before anything is raised: should the raise fail half-way, the next sweep still
+        // finds this key, even if the group's own key has changed by then (a new alias, an earlier member).
         await ledger.RecordMembersAsync(key, group.ConversationIds, cancellationToken);
-        return outcome;
+        var previous = await dispatcher.EarlierGenerationAsync(key, AlertFactory.Generation(group), cancellationToken);
+        return await dispatcher.RaiseAsync(factory.ForDuplicate(group, key, previous, now), suppressIfHigherExists: true, cancellationToken);
     }
 
     /// <summary>

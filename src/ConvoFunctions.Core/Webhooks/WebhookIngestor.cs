@@ -20,7 +20,7 @@ internal sealed partial class WebhookIngestor(
     private const int ChunkSize = 81920;
 
     // A refused body is still read (and dropped) up to this much beyond the limit: a server that answers 413 and
-    // closes mid-upload leaves the sender with a broken pipe instead of the 413 (found by `convo reliability`).
+    // closes mid-upload leaves the sender with a broken pipe instead of the 413 (found by the reliability harness).
     private const long DrainAllowance = 16L * 1024 * 1024;
 
     /// <summary>The request-body limit the HTTP server must allow so that a 413 can be delivered cleanly.</summary>

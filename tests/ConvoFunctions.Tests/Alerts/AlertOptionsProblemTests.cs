@@ -50,4 +50,16 @@ public sealed class AlertOptionsProblemTests
         Assert.Equal(SettingNames.AlertsDashboardUrl, Assert.Single(options.Problems()).Setting);
         Assert.Equal("https://elevenlabs.io/app/agents/history/conv_1", options.ConversationUrl("conv_1"));
     }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData(" ")]
+    [InlineData(null)]
+    public void An_empty_dashboard_url_is_the_default_without_a_problem(string? url)
+    {
+        var options = new AlertOptions { DashboardUrl = url };
+
+        Assert.Empty(options.Problems());
+        Assert.Equal("https://elevenlabs.io/app/agents/history/conv_1", options.ConversationUrl("conv_1"));
+    }
 }
