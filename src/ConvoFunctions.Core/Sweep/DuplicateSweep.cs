@@ -95,6 +95,8 @@ internal sealed partial class DuplicateSweep(
             foreach (var anchor in changes.Where(c => c.IsInitiation && c.SearchedAt is null
                                                      && !CorrelationKeys.SplitCallKeys(c.CallKeys).Any(keysSeen.Contains)))
             {
+                // Without an agent there is nothing to ask the list endpoint for, so no look-up could ever clear it.
+                if (string.IsNullOrEmpty(anchor.AgentId)) continue;
                 if (now - anchor.RecordedAt < settings.SettleDelay) holdBack.Add(anchor.RowKey);
                 else lonely.Add(anchor);
             }
