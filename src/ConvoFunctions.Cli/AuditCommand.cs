@@ -164,14 +164,11 @@ internal static class AuditCommand
         }, new JsonSerializerOptions { WriteIndented = true }) + Environment.NewLine;
 
     private static void WriteCsv(AuditResult result, TextWriter output) => CsvOutput.Write(output,
-        ["call_key", "verdict", "agent_id", "caller", "conversation_id", "start_time_utc", "status", "duration_secs", "has_audio", "messages", "blank", "source"],
+        [.. new[] { "call_key", "verdict", "agent_id", "caller" }.Concat(ConversationColumns.CsvHeaders)],
         result.Duplicates.SelectMany(g => g.Conversations.Select(c => new[]
         {
-            g.IsFuzzy ? "" : g.Key, g.Verdict.Describe(), g.First.AgentId, PhoneMask.Mask(g.Any(x => x.Caller), "unknown"), c.ConversationId,
-            c.StartTime.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), c.Status,
-            c.DurationSecs.ToString(CultureInfo.InvariantCulture), c.HasAudio ? "true" : "false",
-            c.MessageCount.ToString(CultureInfo.InvariantCulture), c.IsBlank ? "true" : "false", c.Origin.Describe(),
-        })));
+            g.IsFuzzy ? "" : g.Key, g.Verdict.Describe(), g.First.AgentId, PhoneMask.Mask(g.Any(x => x.Caller), "unknown"),
+        }.Concat(ConversationColumns.Csv(c)).ToArray())));
 
     private static void WriteTable(AuditResult result, TextWriter output)
     {

@@ -123,14 +123,11 @@ internal static class CallsCommand
                 using (var csv = new StringWriter(sb))
                 {
                     CsvOutput.Write(csv,
-                        ["call_key", "verdict", "agent_id", "caller", "alerts", "conversation_id", "start_time_utc", "status", "duration_secs", "has_audio", "messages", "blank"],
+                        [.. new[] { "call_key", "verdict", "agent_id", "caller", "alerts" }.Concat(ConversationColumns.CsvHeaders)],
                         calls.SelectMany(call => call.Group.Conversations.Select(c => new[]
                         {
-                            call.Group.IsFuzzy ? "" : call.Group.Key, Verdict(call), call.Group.First.AgentId, Caller(call), AlertSummary(call), c.ConversationId,
-                            c.StartTime.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), c.Status,
-                            c.DurationSecs.ToString(CultureInfo.InvariantCulture), c.HasAudio ? "true" : "false",
-                            c.MessageCount.ToString(CultureInfo.InvariantCulture), c.IsBlank ? "true" : "false",
-                        })));
+                            call.Group.IsFuzzy ? "" : call.Group.Key, Verdict(call), call.Group.First.AgentId, Caller(call), AlertSummary(call),
+                        }.Concat(ConversationColumns.Csv(c)).ToArray())));
                 }
                 break;
         }

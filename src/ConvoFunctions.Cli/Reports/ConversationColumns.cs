@@ -25,6 +25,22 @@ internal static class ConversationColumns
         new Text(c.Origin.Describe()),
     ];
 
+    /// <summary>The headers of <see cref="Csv"/>.</summary>
+    public static readonly string[] CsvHeaders = ["conversation_id", "start_time_utc", "status", "duration_secs", "has_audio", "messages", "blank", "source"];
+
+    /// <summary>CSV fields.</summary>
+    public static IEnumerable<string> Csv(ObservedConversation c) =>
+    [
+        c.ConversationId,
+        c.StartTime.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+        c.Status,
+        c.DurationSecs.ToString(CultureInfo.InvariantCulture),
+        c.HasAudio ? "true" : "false",
+        c.MessageCount.ToString(CultureInfo.InvariantCulture),
+        c.IsBlank ? "true" : "false",
+        c.Origin.Describe(),
+    ];
+
     /// <summary>JSON fields, in this order (a dictionary keeps it), for the caller to add its own after them.</summary>
     public static Dictionary<string, object?> Json(ObservedConversation c) => new()
     {
