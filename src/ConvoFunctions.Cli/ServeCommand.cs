@@ -82,7 +82,8 @@ internal static class ServeCommand
         var connectionString = storage ?? azurite!.ConnectionString;
 
         var url = new Uri($"http://127.0.0.1:{port}");
-        await using var app = LocalFunctionsHost.Build(configuration, connectionString, url, alertsFolder: writeAlertFiles ? alertsFolder : null);
+        await using var app = LocalFunctionsHost.Build(configuration, connectionString, url,
+            configure: writeAlertFiles ? services => services.AddAlertFiles(alertsFolder) : null);
         await LocalFunctionsHost.EnsureStorageAsync(app, cancellationToken);
         await app.StartAsync(cancellationToken);
 

@@ -23,10 +23,10 @@ namespace ConvoFunctions.Cli.Local;
 /// </summary>
 internal static class LocalFunctionsHost
 {
-    /// <param name="alertsFolder">When set, every alert is also written as files there (<see cref="AlertFileChannel"/>).</param>
+    /// <param name="configure">Services a caller adds or replaces after the app's own (alert files, test doubles).</param>
     public static WebApplication Build(
         IConfiguration settings, string storageConnectionString, Uri url, LogLevel logLevel = LogLevel.Information, bool pollQueue = true,
-        Action<IServiceCollection>? configure = null, string? alertsFolder = null)
+        Action<IServiceCollection>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.AddConfiguration(settings);
@@ -53,16 +53,18 @@ internal static class LocalFunctionsHost
         }
         builder.Services.AddHostedService<LocalSweepTimer>();
         configure?.Invoke(builder.Services);
-        if (alertsFolder is not null)
-        {
-            builder.Services.AddSingleton(sp => new AlertFileChannel(alertsFolder, sp.GetRequiredService<ILogger<AlertFileChannel>>()));
-            builder.Services.AddTransient<IAlertChannel>(sp => sp.GetRequiredService<AlertFileChannel>());
-        }
 
         var app = builder.Build();
         app.MapPost($"/{Routes.Prefix}/{Routes.ElevenLabsWebhook}", RunWebhookAsync);
         app.MapPost($"/{Routes.Prefix}/{Routes.ElevenLabsInitiation}", RunInitiationAsync);
         return app;
+    }
+
+    /// <summary>Every alert is also written as files under <paramref name="folder"/> (<see cref="AlertFileChannel"/>).</summary>
+    public static void AddAlertFiles(this IServiceCollection services, string folder)
+    {
+        services.AddSingleton(sp => new AlertFileChannel(folder, sp.GetRequiredService<ILogger<AlertFileChannel>>()));
+        services.AddTransient<IAlertChannel>(sp => sp.GetRequiredService<AlertFileChannel>());
     }
 
     /// <summary>Creates the containers, queues and tables in the local account, as the Bicep does in Azure.</summary>
