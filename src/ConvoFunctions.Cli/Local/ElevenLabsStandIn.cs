@@ -72,6 +72,28 @@ internal sealed class ElevenLabsStandIn : IAsyncDisposable
         ["most_recent_failure_error_code"] = null, ["most_recent_failure_timestamp"] = null,
     }];
 
+    /// <summary>
+    /// <c>GET /v1/convai/settings</c> in the SDK's <c>GetConvAiSettingsResponseModel</c> shape: the workspace's post-call
+    /// webhook (<c>wh_local</c>, as in <see cref="Webhooks"/>) subscribed to transcripts and call-initiation failures.
+    /// </summary>
+    public JsonObject Settings { get; set; } = new()
+    {
+        ["webhooks"] = new JsonObject
+        {
+            ["post_call_webhook_id"] = "wh_local",
+            ["events"] = new JsonArray("transcript", "call_initiation_failure"),
+            ["send_audio"] = false,
+        },
+        ["can_use_mcp_servers"] = false,
+        ["rag_retention_period_days"] = 10,
+    };
+
+    /// <summary>
+    /// <c>GET /v1/convai/agents/{id}</c> answers for agents whose <c>platform_settings.workspace_overrides</c> matter; an
+    /// agent not here answers with no overrides.
+    /// </summary>
+    public ConcurrentDictionary<string, JsonObject> AgentOverrides { get; } = new(StringComparer.Ordinal);
+
     /// <summary>The largest list page served, whatever <c>page_size</c> asks (the API's own cap is 100).</summary>
     public int PageSize { get; set; } = 100;
 
@@ -93,6 +115,16 @@ internal sealed class ElevenLabsStandIn : IAsyncDisposable
         app.MapGet(ConversationsPath + "/{id}", standIn.DetailAsync);
         app.MapGet(ConversationsPath, standIn.List);
         app.MapGet("/v1/workspace/webhooks", () => Results.Json(new JsonObject { ["webhooks"] = Copy(standIn.Webhooks) }));
+        app.MapGet("/v1/convai/settings", () => Results.Json(Copy(standIn.Settings)));
+        app.MapGet("/v1/convai/agents/{id}", (string id) => Results.Json(new JsonObject
+        {
+            ["agent_id"] = id,
+            ["name"] = id,
+            ["platform_settings"] = new JsonObject
+            {
+                ["workspace_overrides"] = standIn.AgentOverrides.TryGetValue(id, out var overrides) ? Copy(overrides) : new JsonObject(),
+            },
+        }));
         await app.StartAsync(cancellationToken);
         standIn.BaseAddress = new Uri(app.Urls.First());
         return standIn;
@@ -236,6 +268,7 @@ internal sealed class ElevenLabsStandIn : IAsyncDisposable
         ["status"] = (string?)c["status"],
         ["call_successful"] = "unknown",
         ["direction"] = (string?)c["metadata"]?["phone_call"]?["direction"],
+        ["conversation_initiation_source"] = (string?)c["metadata"]?["conversation_initiation_source"],
     };
 
     public async ValueTask DisposeAsync()

@@ -38,6 +38,7 @@ internal static class SettingNames
     public const string DetectionSettleDelay = "Detection:SettleDelay";
     public const string DetectionFuzzyGap = "Detection:FuzzyGap";
     public const string DetectionProbableSiblingGap = "Detection:ProbableSiblingGap";
+    public const string DetectionBlankMaxSeconds = "Detection:BlankMaxSeconds";
     public const string DetectionAlertVerdicts = "Detection:AlertVerdicts";
     public const string DetectionDiscoveryEnabled = "Detection:DiscoveryEnabled";
     public const string DetectionDiscoveryMaxQueries = "Detection:DiscoveryMaxQueries";

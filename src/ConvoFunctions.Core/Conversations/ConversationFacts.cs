@@ -31,7 +31,20 @@ internal sealed record ConversationFacts
     public DateTimeOffset? StartTime { get; init; }
     public int? DurationSeconds { get; init; }
     public int? MessageCount { get; init; }
+
+    /// <summary>Transcript messages spoken by the caller (<c>role</c> <c>user</c>); null when the source did not say.</summary>
+    public int? UserMessageCount { get; init; }
     public string? TerminationReason { get; init; }
+
+    /// <summary><c>metadata.accepted_time_unix_secs</c>: null when the conversation was never accepted.</summary>
+    public DateTimeOffset? AcceptedTime { get; init; }
+
+    /// <summary><c>metadata.error</c>: code and reason, evidence for people.</summary>
+    public int? ErrorCode { get; init; }
+    public string? ErrorReason { get; init; }
+
+    /// <summary><c>metadata.text_only</c>: a chat, which no phone call can have as a sibling.</summary>
+    public bool? TextOnly { get; init; }
     public bool? HasAudio { get; init; }
     public bool? HasUserAudio { get; init; }
     public bool? HasResponseAudio { get; init; }
@@ -87,11 +100,16 @@ internal sealed record ConversationFacts
     /// <summary>When the conversation began, or failed to: the start time, else the event time.</summary>
     public DateTimeOffset? ActivityTime => StartTime ?? EventTime;
 
+    /// <summary>The API, a webhook or an initiation failure described it; a 404 describes nothing.</summary>
+    public bool IsDescribed => Source != FactSources.NotFound
+        && ((Status is not null && Status != ConversationClassifier.Unknown) || FailureReason is not null);
+
     /// <summary>
-    /// The blank rule (<see cref="ConversationClassifier"/>): status <c>initiated</c> or <c>failed</c>, no transcript
-    /// messages, no audio, and a zero or absent duration. Only conversations the API (or webhook) described qualify.
+    /// The blank rule (<see cref="ConversationClassifier"/>) at the default <c>Detection:BlankMaxSeconds</c>: the caller
+    /// never spoke. Detection judges with the configured value; this one is what enrichment logs and stores.
     /// </summary>
-    public bool IsBlank => ConversationClassifier.IsBlank(Status, MessageCount ?? 0, AnyAudio, DurationSeconds ?? 0, FailureReason);
+    public bool IsBlank => ConversationClassifier.IsBlank(IsDescribed, UserMessageCount, MessageCount ?? 0, HasUserAudio, DurationSeconds,
+        ConversationClassifier.DefaultBlankMaxSeconds);
 
     public static ConversationFacts FromConversation(
         ConversationDto conversation, string fallbackConversationId, string source, DateTimeOffset? eventTime, DateTimeOffset? readAt = null)
@@ -109,7 +127,12 @@ internal sealed record ConversationFacts
             StartTime = UnixTime.Read(metadata?.StartTimeUnixSecs),
             DurationSeconds = metadata?.CallDurationSecs is { } duration ? (int)Math.Round(duration) : null,
             MessageCount = conversation.Transcript?.Length,
+            UserMessageCount = conversation.Transcript is { } transcript ? ConversationClassifier.UserMessages(transcript) : null,
             TerminationReason = string.IsNullOrEmpty(metadata?.TerminationReason) ? null : metadata.TerminationReason,
+            AcceptedTime = UnixTime.Read(metadata?.AcceptedTimeUnixSecs),
+            ErrorCode = metadata?.Error?.Code,
+            ErrorReason = Text(metadata?.Error?.Reason),
+            TextOnly = metadata?.TextOnly,
             HasAudio = conversation.HasAudio,
             HasUserAudio = conversation.HasUserAudio,
             HasResponseAudio = conversation.HasResponseAudio,

@@ -24,8 +24,16 @@ internal abstract class FactsRow : ITableEntity
     public string? Source { get; set; }
     public int? DurationSeconds { get; set; }
     public int? MessageCount { get; set; }
+
+    /// <summary>Null on rows written before it was recorded: the blank rule then counts every message as the caller's.</summary>
+    public int? UserMessageCount { get; set; }
+    public bool? HasUserAudio { get; set; }
     public string? TerminationReason { get; set; }
     public string? FailureReason { get; set; }
+    public DateTimeOffset? AcceptedTime { get; set; }
+    public int? ErrorCode { get; set; }
+    public string? ErrorReason { get; set; }
+    public bool? TextOnly { get; set; }
     public string? Provider { get; set; }
     public string? AgentNumber { get; set; }
     public DateTimeOffset? ReadAt { get; set; }
@@ -44,8 +52,14 @@ internal abstract class FactsRow : ITableEntity
         Source = facts.Source;
         DurationSeconds = facts.DurationSeconds;
         MessageCount = facts.MessageCount;
+        UserMessageCount = facts.UserMessageCount;
+        HasUserAudio = facts.HasUserAudio;
         TerminationReason = facts.TerminationReason;
         FailureReason = facts.FailureReason;
+        AcceptedTime = facts.AcceptedTime;
+        ErrorCode = facts.ErrorCode;
+        ErrorReason = facts.ErrorReason;
+        TextOnly = facts.TextOnly;
         Provider = facts.Provider;
         AgentNumber = facts.AgentNumber;
         ReadAt = facts.ReadAt;
@@ -64,7 +78,6 @@ internal sealed class ConversationRow : FactsRow
 {
     public DateTimeOffset? StartTime { get; set; }
     public bool? HasAudio { get; set; }
-    public bool? HasUserAudio { get; set; }
     public bool? HasResponseAudio { get; set; }
     public bool? HasAuxiliaryAudio { get; set; }
     public string? CallKey { get; set; }
@@ -86,7 +99,6 @@ internal sealed class ConversationRow : FactsRow
             RowKey = "",
             StartTime = facts.StartTime,
             HasAudio = facts.HasAudio,
-            HasUserAudio = facts.HasUserAudio,
             HasResponseAudio = facts.HasResponseAudio,
             HasAuxiliaryAudio = facts.HasAuxiliaryAudio,
             CallKey = facts.CallKey,

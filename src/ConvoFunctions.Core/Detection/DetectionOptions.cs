@@ -37,6 +37,13 @@ internal sealed class DetectionOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan ProbableSiblingGap { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// A conversation in which the caller never spoke (no user message, no user audio) lasting at most this many seconds
+    /// is blank, whatever its status: an agent's greeting alone does not make it real.
+    /// </summary>
+    [Range(0, 3600)]
+    public int BlankMaxSeconds { get; set; } = Conversations.ConversationClassifier.DefaultBlankMaxSeconds;
+
     /// <summary>Comma-separated verdicts that alert: <c>RealPlusBlank</c>, <c>TwoReal</c>, <c>AllBlank</c>, <c>NoConversation</c>.</summary>
     public string AlertVerdicts { get; set; } = nameof(Verdict.RealPlusBlank);
 

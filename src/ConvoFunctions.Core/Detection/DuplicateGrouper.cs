@@ -1,9 +1,11 @@
 namespace ConvoFunctions.Detection;
 
 /// <summary>How conversations are joined into calls (from <see cref="DetectionOptions"/>).</summary>
-internal sealed record GroupingRules(TimeSpan FuzzyGap, TimeSpan ProbableSiblingGap, TimeSpan SettleDelay)
+internal sealed record GroupingRules(TimeSpan FuzzyGap, TimeSpan ProbableSiblingGap, TimeSpan SettleDelay,
+    int BlankMaxSeconds = Conversations.ConversationClassifier.DefaultBlankMaxSeconds)
 {
-    public static GroupingRules From(DetectionOptions options) => new(options.FuzzyGap, options.ProbableSiblingGap, options.SettleDelay);
+    public static GroupingRules From(DetectionOptions options) =>
+        new(options.FuzzyGap, options.ProbableSiblingGap, options.SettleDelay, options.BlankMaxSeconds);
 }
 
 /// <summary>
@@ -14,9 +16,11 @@ internal sealed record GroupingRules(TimeSpan FuzzyGap, TimeSpan ProbableSibling
 /// <item>A conversation without a call key but with a caller joins the keyed call of the same agent and caller that
 /// started within <c>FuzzyGap</c> (a blank sibling often lacks the SID its real twin carries); otherwise such
 /// conversations of one agent and caller chain into a call while each starts within the gap of the previous one.</item>
-/// <item>A conversation with no phone metadata at all (an SDK or signed-URL session) that is blank, or not yet
-/// settled, and started within <c>ProbableSiblingGap</c> of a phone call of the same agent joins that call as a
-/// probable sibling: it carries no id to join on.</item>
+/// <item>A conversation with no phone metadata at all that code can open next to a call (an SDK session, or
+/// <c>unknown</c> with a signed URL, an authorization header or a public agent:
+/// <see cref="Conversations.ConversationOrigin.MayBeProbableSibling"/>) that is blank, or not yet settled, and started
+/// within <c>ProbableSiblingGap</c> of a phone call of the same agent joins the nearest such call as a probable
+/// sibling: it carries no id to join on. A widget visit, a preview or an integration's chat never does.</item>
 /// </list>
 /// </summary>
 internal static class DuplicateGrouper
@@ -29,7 +33,8 @@ internal static class DuplicateGrouper
 
     public static IReadOnlyList<DuplicateGroup> Group(IEnumerable<ObservedConversation> conversations, GroupingRules rules)
     {
-        var unique = Unique(conversations);
+        // Every conversation is judged blank or real with the configured rule, whoever reads the groups afterwards.
+        var unique = Unique(conversations).Select(c => c with { BlankMaxSeconds = rules.BlankMaxSeconds }).ToList();
         var calls = KeyedCalls(unique.Where(c => c.CallKey is not null));
 
         var loose = new List<ObservedConversation>();
@@ -68,7 +73,7 @@ internal static class DuplicateGrouper
         foreach (var c in sessions)
         {
             var mayBeBlank = !c.IsSettled(rules.SettleDelay) || c.IsBlank;
-            var home = mayBeBlank ? Nearest(calls, c, rules.ProbableSiblingGap, k => k.AgentId == c.AgentId && k.IsPhoneCall) : null;
+            var home = mayBeBlank && c.MayBeProbableSibling ? Nearest(calls, c, rules.ProbableSiblingGap, k => k.AgentId == c.AgentId && k.IsPhoneCall) : null;
             if (home is null)
             {
                 alone.Add(c);

@@ -31,7 +31,8 @@ internal sealed class ElevenLabsDirectoryClient(
                 (int)Math.Round(c.CallDurationSecs ?? 0),
                 c.MessageCount ?? 0,
                 c.Status,
-                c.Direction))
+                c.Direction,
+                string.IsNullOrWhiteSpace(c.ConversationInitiationSource) ? null : c.ConversationInitiationSource.Trim()))
             .ToList();
         return new ConversationPage(items, list.HasMore ?? false, list.NextCursor);
     }

@@ -21,7 +21,8 @@ internal sealed record ConversationQuery(string? AgentId, DateTimeOffset? StartA
 
 /// <summary>An item of the list endpoint: it carries no call SID, so details come from the detail endpoint.</summary>
 internal sealed record ConversationSummary(
-    string ConversationId, string? AgentId, DateTimeOffset StartTime, int DurationSecs, int MessageCount, string? Status, string? Direction);
+    string ConversationId, string? AgentId, DateTimeOffset StartTime, int DurationSecs, int MessageCount, string? Status, string? Direction,
+    string? InitiationSource = null);
 
 internal sealed record ConversationPage(IReadOnlyList<ConversationSummary> Conversations, bool HasMore, string? NextCursor);
 

@@ -36,8 +36,28 @@ internal sealed record ObservedConversation(
     /// <summary>Every call key (telephony id) of the conversation, <see cref="CallKey"/> first.</summary>
     public IEnumerable<string> CallKeys => CallKey is null ? [] : OtherCallKeys.Prepend(CallKey).Distinct(StringComparer.Ordinal);
 
-    /// <summary>Computed from the fields by <see cref="ConversationClassifier"/>; never stored.</summary>
-    public bool IsBlank => ConversationClassifier.IsBlank(Status, MessageCount, HasAudio, DurationSecs, FailureReason);
+    /// <summary>Caller messages; null on rows recorded before they were counted (every message then counts).</summary>
+    public int? UserMessageCount { get; init; }
+
+    /// <summary><c>has_user_audio</c>; null when the source did not say.</summary>
+    public bool? HasUserAudio { get; init; }
+
+    /// <summary>Evidence for people: when it was accepted (null: never), the platform's error, chat only.</summary>
+    public DateTimeOffset? AcceptedTime { get; init; }
+    public int? ErrorCode { get; init; }
+    public string? ErrorReason { get; init; }
+    public bool? TextOnly { get; init; }
+
+    /// <summary><c>Detection:BlankMaxSeconds</c>, set by the grouping that judges it (<see cref="GroupingRules"/>).</summary>
+    public int BlankMaxSeconds { get; init; } = ConversationClassifier.DefaultBlankMaxSeconds;
+
+    /// <summary>The caller never spoke (<see cref="ConversationClassifier.IsBlank"/>); computed, never stored.</summary>
+    public bool IsBlank => ConversationClassifier.IsBlank(
+        Source != FactSources.NotFound && (Status != ConversationClassifier.Unknown || FailureReason is not null),
+        UserMessageCount, MessageCount, HasUserAudio, DurationSecs, BlankMaxSeconds);
+
+    /// <summary>Whether it may be a probable sibling of a call it carries no id of (<see cref="ConversationOrigin.MayBeProbableSibling"/>).</summary>
+    public bool MayBeProbableSibling => Origin.MayBeProbableSibling(TextOnly == true);
 
     /// <summary>A phone call: it has a provider, a telephony id or a caller number. An SDK, web or widget session has none.</summary>
     public bool IsPhoneCall => Provider is not null || CallKey is not null || Caller is not null;
@@ -76,6 +96,12 @@ internal sealed record ObservedConversation(
     {
         OtherCallKeys = facts.CallKeys.Skip(1).ToList(),
         Origin = new(facts.InitiationSource, facts.InitiationSourceVersion, facts.AuthorizationMethod),
+        UserMessageCount = facts.UserMessageCount,
+        HasUserAudio = facts.HasUserAudio,
+        AcceptedTime = facts.AcceptedTime,
+        ErrorCode = facts.ErrorCode,
+        ErrorReason = facts.ErrorReason,
+        TextOnly = facts.TextOnly,
     };
 
     /// <summary>A conversation from the <c>calls</c> or <c>activity</c> table.</summary>
@@ -100,5 +126,11 @@ internal sealed record ObservedConversation(
     {
         OtherCallKeys = CorrelationKeys.SplitCallKeys(row.CallKeys).Where(k => k != row.CallKey).ToList(),
         Origin = new(row.InitiationSource, row.InitiationSourceVersion, row.AuthorizationMethod),
+        UserMessageCount = row.UserMessageCount,
+        HasUserAudio = row.HasUserAudio,
+        AcceptedTime = row.AcceptedTime,
+        ErrorCode = row.ErrorCode,
+        ErrorReason = row.ErrorReason,
+        TextOnly = row.TextOnly,
     };
 }

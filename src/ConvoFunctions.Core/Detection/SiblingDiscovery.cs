@@ -66,7 +66,7 @@ internal sealed partial class SiblingDiscovery(
                 var page = await directory.ListConversationsAsync(new ConversationQuery(range.AgentId, range.From, to), cursor, cancellationToken);
                 foreach (var item in page.Conversations)
                 {
-                    if (item.StartTime > settledBefore || !seen.Add(item.ConversationId)) continue;
+                    if (item.StartTime > settledBefore || !CanBeMember(item) || !seen.Add(item.ConversationId)) continue;
                     details++;
                     try
                     {
@@ -89,6 +89,12 @@ internal sealed partial class SiblingDiscovery(
         }
         return new DiscoveryResult(found, queries, details, false, unfinished);
     }
+
+    /// <summary>
+    /// Whether a list item may belong to a phone call: a call, an SDK session or one whose source says nothing. A widget
+    /// visit, a preview or an integration's chat never does, so its detail read would be spent for nothing.
+    /// </summary>
+    internal static bool CanBeMember(ConversationSummary item) => Conversations.InitiationSources.MayBeMember(item.InitiationSource);
 
     /// <summary>Refetches conversations read too early to judge; each answer is recorded (and so becomes a change).</summary>
     public async Task<IReadOnlyList<ObservedConversation>> RefreshAsync(IEnumerable<ObservedConversation> unsettled, CancellationToken cancellationToken)

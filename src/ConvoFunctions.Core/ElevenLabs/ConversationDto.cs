@@ -28,6 +28,8 @@ internal sealed record ConversationMetadataDto
     [JsonPropertyName("accepted_time_unix_secs")] public double? AcceptedTimeUnixSecs { get; init; }
     [JsonPropertyName("call_duration_secs")] public double? CallDurationSecs { get; init; }
     [JsonPropertyName("termination_reason")] public string? TerminationReason { get; init; }
+    [JsonPropertyName("error")] public ConversationErrorDto? Error { get; init; }
+    [JsonPropertyName("text_only")] public bool? TextOnly { get; init; }
     [JsonPropertyName("phone_call")] public PhoneCallDto? PhoneCall { get; init; }
 
     /// <summary>What opened the conversation: twilio, sip_trunk, exotel, js_sdk, python_sdk, widget, … or unknown.</summary>
@@ -36,6 +38,13 @@ internal sealed record ConversationMetadataDto
 
     /// <summary>How the session was authorized: signed_url, authorization_header, public, ….</summary>
     [JsonPropertyName("authorization_method")] public string? AuthorizationMethod { get; init; }
+}
+
+/// <summary><c>metadata.error</c>: why the platform ended or refused the conversation.</summary>
+internal sealed record ConversationErrorDto
+{
+    [JsonPropertyName("code")] public int? Code { get; init; }
+    [JsonPropertyName("reason")] public string? Reason { get; init; }
 }
 
 /// <summary>
@@ -90,6 +99,9 @@ internal sealed record ConversationSummaryDto
     [JsonPropertyName("status")] public string? Status { get; init; }
     [JsonPropertyName("call_successful")] public string? CallSuccessful { get; init; }
     [JsonPropertyName("direction")] public string? Direction { get; init; }
+
+    /// <summary>What opened it: lets discovery skip the detail read of a conversation that can never join a call.</summary>
+    [JsonPropertyName("conversation_initiation_source")] public string? ConversationInitiationSource { get; init; }
 }
 
 /// <summary>Filters of <c>GET /v1/convai/conversations</c>; null ones are not sent.</summary>

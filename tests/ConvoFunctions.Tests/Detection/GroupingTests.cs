@@ -29,15 +29,25 @@ public sealed class GroupingTests
     [Theory]
     [InlineData("initiated", 0, false, 0, true)]
     [InlineData("failed", 0, false, 0, true)]
-    [InlineData("failed", 3, false, 0, false)] // it lasted: not the empty record support asks about
-    [InlineData("done", 0, false, 0, false)] // it finished normally
+    [InlineData("failed", 5, false, 0, true)] // at most Detection:BlankMaxSeconds
+    [InlineData("failed", 6, false, 0, false)] // it lasted: not the empty record support asks about
+    [InlineData("done", 0, false, 0, true)] // done, yet the caller never spoke
     [InlineData("done", 12, false, 0, false)]
-    [InlineData("done", 0, true, 0, false)]
-    [InlineData("initiated", 0, false, 1, false)]
-    public void Blank_rule(string status, int duration, bool hasAudio, int messages, bool blank)
+    [InlineData("done", 0, true, 0, false)] // the caller's audio
+    [InlineData("initiated", 0, false, 1, false)] // the caller's message
+    public void Blank_rule(string status, int duration, bool hasUserAudio, int userMessages, bool blank)
     {
-        var c = Samples.Real with { Status = status, DurationSecs = duration, HasAudio = hasAudio, MessageCount = messages };
+        var c = Samples.Real with { Status = status, DurationSecs = duration, HasUserAudio = hasUserAudio, UserMessageCount = userMessages, MessageCount = userMessages + 3 };
         Assert.Equal(blank, c.IsBlank);
+    }
+
+    [Fact]
+    public void The_blank_duration_is_the_grouping_setting()
+    {
+        var sixSeconds = Samples.Blank with { DurationSecs = 6 };
+        Assert.False(sixSeconds.IsBlank);
+        var judged = DuplicateGrouper.Group([sixSeconds, Samples.Real], new GroupingRules(Gap, Gap, TimeSpan.Zero, BlankMaxSeconds: 10));
+        Assert.True(Assert.Single(judged).Conversations.Single(c => c.ConversationId == sixSeconds.ConversationId).IsBlank);
     }
 
     [Fact]
@@ -103,10 +113,14 @@ public sealed class GroupingTests
     [Fact]
     public void A_blank_session_without_phone_metadata_next_to_a_call_of_its_agent_is_a_probable_sibling()
     {
-        var session = Samples.Blank with { ConversationId = "sdk", CallKey = null, OtherCallKeys = [], Provider = null, Caller = null, CallSid = null, Direction = null };
+        var session = Samples.Blank with
+        {
+            ConversationId = "sdk", CallKey = null, OtherCallKeys = [], Provider = null, Caller = null, CallSid = null, Direction = null,
+            Origin = new("python_sdk", "2.0.1", "signed_url"),
+        };
         var near = session with { StartTime = Samples.Real.StartTime.AddSeconds(2) };
         var far = session with { ConversationId = "widget", StartTime = Samples.Real.StartTime.AddSeconds(90) };
-        var realSession = near with { ConversationId = "real_web", Status = "done", MessageCount = 4 };
+        var realSession = near with { ConversationId = "real_web", Status = "done", MessageCount = 4, UserMessageCount = 2 };
 
         var groups = DuplicateGrouper.Group([Samples.Real, near, far, realSession], Gap);
 

@@ -24,26 +24,30 @@ public sealed class ConversationFactsTests
         Assert.Null(blank.TerminationReason); // "" is no reason
     }
 
+    // Blank: the caller never spoke (no user message, no user audio, at most Detection:BlankMaxSeconds), whatever the status.
     [Theory]
-    [InlineData("failed", 0, false, 0, true)]
-    [InlineData("initiated", null, null, null, true)]
-    [InlineData("done", 0, false, 0, false)]
-    [InlineData("failed", 2, false, 0, false)]
-    [InlineData("failed", 0, true, 0, false)]
-    [InlineData("failed", 0, false, 12, false)]
-    [InlineData(null, 0, false, 0, false)]
-    [InlineData("initiated", 0, null, 0, false, true)] // auxiliary audio is audio
-    [InlineData(null, 0, null, 0, true, false, "sip_trunking_failed")] // an initiation failure known only from its webhook
-    public void The_blank_rule(string? status, int? messages, bool? hasAudio, int? duration, bool blank, bool auxiliaryAudio = false, string? failureReason = null) =>
+    [InlineData("failed", 0, 0, false, 0, true)]
+    [InlineData("initiated", null, null, null, null, true)]
+    [InlineData("done", 0, 0, false, 0, true)] // opened and closed at once by code
+    [InlineData("done", 0, 2, false, 2, true)] // the agent's greeting alone
+    [InlineData("done", 0, 0, null, 5, true)] // a missing flag is unknown: judged from transcript and duration
+    [InlineData("done", 0, 0, false, 6, false)] // it lasted
+    [InlineData("failed", 0, 0, true, 0, false)] // the caller's audio
+    [InlineData("done", 1, 3, false, 2, false)] // the caller's message
+    [InlineData("done", null, 1, false, 2, false)] // roles unknown: any message counts as the caller's
+    [InlineData(null, 0, 0, false, 0, false)] // nothing described it
+    [InlineData(null, null, null, null, null, true, "sip_trunking_failed")] // an initiation failure known only from its webhook
+    public void The_blank_rule(string? status, int? userMessages, int? messages, bool? hasUserAudio, int? duration, bool blank, string? failureReason = null) =>
         Assert.Equal(blank, new ConversationFacts
         {
             ConversationId = "c",
             Source = FactSources.Api,
             Status = status,
+            UserMessageCount = userMessages,
             MessageCount = messages,
-            HasAudio = hasAudio,
+            HasUserAudio = hasUserAudio,
+            HasAudio = true, // agent audio alone does not make it real
             DurationSeconds = duration,
-            HasAuxiliaryAudio = auxiliaryAudio,
             FailureReason = failureReason,
         }.IsBlank);
 
