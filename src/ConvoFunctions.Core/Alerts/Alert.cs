@@ -47,4 +47,5 @@ internal sealed record AlertConversation(
     int MessageCount,
     string? TerminationReason,
     string Url,
-    string? Origin = null);
+    string? Origin = null,
+    string? Evidence = null);

@@ -19,7 +19,8 @@ internal sealed class AlertFactory(IOptions<AlertOptions> options)
         var verdict = group.Verdict;
         var conversations = group.Conversations.Select(c => new AlertConversation(
             c.ConversationId, SupportReport.Status(c, group.Probable.Contains(c.ConversationId)), c.IsBlank, c.StartTime, c.DurationSecs,
-            c.HasAudio, c.MessageCount, c.TerminationReason, settings.ConversationUrl(c.ConversationId), c.Origin.Describe())).ToList();
+            c.HasAudio, c.MessageCount, c.TerminationReason, settings.ConversationUrl(c.ConversationId), c.Origin.Label(),
+            ConversationEvidence.Of(c))).ToList();
         var alreadyAlerted = previous?.Conversations.Select(c => c.ConversationId).ToHashSet(StringComparer.Ordinal) ?? [];
         var added = group.ConversationIds.Where(id => !alreadyAlerted.Contains(id)).ToList();
         var callSid = group.Any(c => c.CallSid) ?? "unknown";

@@ -50,6 +50,7 @@ internal static class SupportReport
               .Append("  source ").Append(c.Origin.Describe())
               .Append(c.IsBlank ? "  [blank]" : "  [real]")
               .AppendLine();
+            sb.Append("    ").AppendLine(ConversationEvidence.Of(c));
         }
         sb.AppendLine();
         sb.AppendLine(Diagnosis.Of(group));

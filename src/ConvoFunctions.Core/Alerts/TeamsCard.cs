@@ -85,11 +85,14 @@ internal static class TeamsCard
 
     private static JsonObject ConversationTable(IReadOnlyList<AlertConversation> conversations)
     {
-        static JsonObject Cell(string text, bool bold = false) => new()
+        static JsonObject Cell(string text, bool bold = false, string? detail = null)
         {
-            ["type"] = "TableCell",
-            ["items"] = new JsonArray(new JsonObject { ["type"] = "TextBlock", ["text"] = text, ["wrap"] = true, ["weight"] = bold ? "Bolder" : "Default" }),
-        };
+            var items = new JsonArray(new JsonObject { ["type"] = "TextBlock", ["text"] = text, ["wrap"] = true, ["weight"] = bold ? "Bolder" : "Default" });
+            // The evidence under the status, small and subtle: read when comparing the records, skipped otherwise.
+            if (!string.IsNullOrEmpty(detail))
+                items.Add(new JsonObject { ["type"] = "TextBlock", ["text"] = detail, ["wrap"] = true, ["size"] = "Small", ["isSubtle"] = true, ["spacing"] = "None" });
+            return new JsonObject { ["type"] = "TableCell", ["items"] = items };
+        }
 
         string[] headers = ["Conversation", "Status", "Start (UTC)", "Duration", "has_audio", "Termination", "Source"];
         var rows = new JsonArray(new JsonObject
@@ -105,7 +108,7 @@ internal static class TeamsCard
                 ["type"] = "TableRow",
                 ["cells"] = new JsonArray(
                     Cell(c.ConversationId + (c.Blank ? " (blank)" : "")),
-                    Cell(c.Status),
+                    Cell(c.Status, detail: c.Evidence),
                     Cell(c.StartTime.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)),
                     Cell(c.DurationSecs.ToString(CultureInfo.InvariantCulture) + " s"),
                     Cell(c.HasAudio ? "true" : "false"),

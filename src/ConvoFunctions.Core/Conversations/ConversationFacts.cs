@@ -39,6 +39,9 @@ internal sealed record ConversationFacts
     /// <summary><c>metadata.accepted_time_unix_secs</c>: null when the conversation was never accepted.</summary>
     public DateTimeOffset? AcceptedTime { get; init; }
 
+    /// <summary>Whether it was accepted; null when the source had no metadata to say (an initiation failure's body).</summary>
+    public bool? Accepted { get; init; }
+
     /// <summary><c>metadata.error</c>: code and reason, evidence for people.</summary>
     public int? ErrorCode { get; init; }
     public string? ErrorReason { get; init; }
@@ -130,6 +133,7 @@ internal sealed record ConversationFacts
             UserMessageCount = conversation.Transcript is { } transcript ? ConversationClassifier.UserMessages(transcript) : null,
             TerminationReason = string.IsNullOrEmpty(metadata?.TerminationReason) ? null : metadata.TerminationReason,
             AcceptedTime = UnixTime.Read(metadata?.AcceptedTimeUnixSecs),
+            Accepted = metadata is null ? null : metadata.AcceptedTimeUnixSecs is not null,
             ErrorCode = metadata?.Error?.Code,
             ErrorReason = Text(metadata?.Error?.Reason),
             TextOnly = metadata?.TextOnly,

@@ -128,10 +128,11 @@ internal static class InitiationSources
         string.IsNullOrWhiteSpace(source) ? "unknown" : All.TryGetValue(source.Trim(), out var known) ? known.Label : source.Trim();
 
     /// <summary>
-    /// Whether a list item with this source can ever be a member of a phone call: a call itself, a session code may open
-    /// next to one, or one whose source says nothing. Discovery skips the detail read of the rest.
+    /// Whether a list item with this source can ever be a member of a phone call. Only the sources that never are (a
+    /// widget visit, a preview, a subagent, an integration, messaging, Genesys) are ruled out: a name added after this
+    /// build may be a new telephony provider whose conversations carry a call id, so its details are read.
     /// </summary>
-    public static bool MayBeMember(string? source) => KindOf(source) is InitiationSourceKind.Telephony or InitiationSourceKind.Sdk or InitiationSourceKind.Unknown;
+    public static bool MayBeMember(string? source) => KindOf(source) is not InitiationSourceKind.Other;
 }
 
 /// <summary><c>metadata.authorization_method</c>: all 10 values of the API with a label for people.</summary>

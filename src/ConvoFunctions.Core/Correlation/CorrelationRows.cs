@@ -31,6 +31,9 @@ internal abstract class FactsRow : ITableEntity
     public string? TerminationReason { get; set; }
     public string? FailureReason { get; set; }
     public DateTimeOffset? AcceptedTime { get; set; }
+
+    /// <summary>Null on rows written before it was recorded, and when the source did not say.</summary>
+    public bool? Accepted { get; set; }
     public int? ErrorCode { get; set; }
     public string? ErrorReason { get; set; }
     public bool? TextOnly { get; set; }
@@ -57,6 +60,7 @@ internal abstract class FactsRow : ITableEntity
         TerminationReason = facts.TerminationReason;
         FailureReason = facts.FailureReason;
         AcceptedTime = facts.AcceptedTime;
+        Accepted = facts.Accepted;
         ErrorCode = facts.ErrorCode;
         ErrorReason = facts.ErrorReason;
         TextOnly = facts.TextOnly;

@@ -13,6 +13,7 @@ internal static class DetectionServiceCollectionExtensions
         services.AddValidatedSettings<DetectionOptions>(configuration, SettingNames.DetectionSection);
         services.AddConversationDirectory();
         services.TryAddTransient<SiblingDiscovery>();
+        services.TryAddSingleton<Conversations.InitiationSourceNotice>();
         return services;
     }
 

@@ -42,7 +42,8 @@ internal sealed record ObservedConversation(
     /// <summary><c>has_user_audio</c>; null when the source did not say.</summary>
     public bool? HasUserAudio { get; init; }
 
-    /// <summary>Evidence for people: when it was accepted (null: never), the platform's error, chat only.</summary>
+    /// <summary>Evidence for people: whether and when it was accepted (null: the source did not say), the platform's error, chat only.</summary>
+    public bool? Accepted { get; init; }
     public DateTimeOffset? AcceptedTime { get; init; }
     public int? ErrorCode { get; init; }
     public string? ErrorReason { get; init; }
@@ -98,6 +99,7 @@ internal sealed record ObservedConversation(
         Origin = new(facts.InitiationSource, facts.InitiationSourceVersion, facts.AuthorizationMethod),
         UserMessageCount = facts.UserMessageCount,
         HasUserAudio = facts.HasUserAudio,
+        Accepted = facts.Accepted,
         AcceptedTime = facts.AcceptedTime,
         ErrorCode = facts.ErrorCode,
         ErrorReason = facts.ErrorReason,
@@ -128,6 +130,7 @@ internal sealed record ObservedConversation(
         Origin = new(row.InitiationSource, row.InitiationSourceVersion, row.AuthorizationMethod),
         UserMessageCount = row.UserMessageCount,
         HasUserAudio = row.HasUserAudio,
+        Accepted = row.Accepted,
         AcceptedTime = row.AcceptedTime,
         ErrorCode = row.ErrorCode,
         ErrorReason = row.ErrorReason,

@@ -24,6 +24,7 @@ internal sealed partial class SiblingDiscovery(
     CorrelationRepository repository,
     IOptions<DetectionOptions> options,
     TimeProvider time,
+    Conversations.InitiationSourceNotice sources,
     ILogger<SiblingDiscovery> logger)
 {
     public async Task<DiscoveryResult> DiscoverAsync(
@@ -66,6 +67,7 @@ internal sealed partial class SiblingDiscovery(
                 var page = await directory.ListConversationsAsync(new ConversationQuery(range.AgentId, range.From, to), cursor, cancellationToken);
                 foreach (var item in page.Conversations)
                 {
+                    sources.Notice(item.InitiationSource, item.ConversationId);
                     if (item.StartTime > settledBefore || !CanBeMember(item) || !seen.Add(item.ConversationId)) continue;
                     details++;
                     try
@@ -91,7 +93,7 @@ internal sealed partial class SiblingDiscovery(
     }
 
     /// <summary>
-    /// Whether a list item may belong to a phone call: a call, an SDK session or one whose source says nothing. A widget
+    /// Whether a list item may belong to a phone call (<see cref="Conversations.InitiationSources.MayBeMember"/>): a widget
     /// visit, a preview or an integration's chat never does, so its detail read would be spent for nothing.
     /// </summary>
     internal static bool CanBeMember(ConversationSummary item) => Conversations.InitiationSources.MayBeMember(item.InitiationSource);

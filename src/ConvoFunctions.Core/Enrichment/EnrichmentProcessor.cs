@@ -45,6 +45,7 @@ internal sealed partial class EnrichmentProcessor(
     CorrelationRepository repository,
     PoisonQueue poison,
     TimeProvider time,
+    InitiationSourceNotice sources,
     ILogger<EnrichmentProcessor> logger)
 {
     /// <summary>One delivery of a queue message, as the queue trigger hands it over.</summary>
@@ -140,6 +141,7 @@ internal sealed partial class EnrichmentProcessor(
         }
 
         await repository.UpsertAsync(facts, cancellationToken);
+        sources.Notice(facts.InitiationSource, facts.ConversationId);
         LogEnriched(facts.ConversationId, facts.CallSid ?? facts.SipCallId, facts.CallKey, facts.Status, facts.IsBlank, facts.Source,
             PhoneMask.Mask(facts.CounterpartNumber));
         return outcome;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace ConvoFunctions.Enrichment;
 
@@ -9,6 +10,7 @@ internal static class EnrichmentServiceCollectionExtensions
     {
         // Transient: it holds the typed HttpClient, which the factory hands out fresh (handler rotation).
         services.AddTransient<EnrichmentProcessor>();
+        services.TryAddSingleton<Conversations.InitiationSourceNotice>();
         return services;
     }
 }

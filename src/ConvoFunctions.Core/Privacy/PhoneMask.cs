@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace ConvoFunctions.Privacy;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace ConvoFunctions.Privacy;
 /// two leading digits (<c>+447700900123</c> becomes <c>+44******0123</c>) — enough to tell calls apart without
 /// showing who called. Only digits are counted, so formatting (spaces, dashes) never leaks extra digits.
 /// </summary>
-internal static class PhoneMask
+internal static partial class PhoneMask
 {
     /// <param name="number">The number as received.</param>
     /// <param name="missing">What to show when there is no number (alerts say "unknown"; logs leave it empty).</param>
@@ -19,4 +21,13 @@ internal static class PhoneMask
         var keepHead = plus.Length == 1 && digits.Length >= 10 ? 2 : 0;
         return plus + new string(digits, 0, keepHead) + new string('*', digits.Length - keepHead - 4) + new string(digits, digits.Length - 4, 4);
     }
+
+    /// <summary>
+    /// Free text from the platform (an error reason) with every phone-number-like run (seven or more digits, spaces,
+    /// dashes, dots or brackets between them) masked: such text may quote the caller.
+    /// </summary>
+    public static string MaskText(string text) => PhoneLike().Replace(text, m => Mask(m.Value));
+
+    [GeneratedRegex(@"\+?\d(?:[\s\-.()]*\d){6,}")]
+    private static partial Regex PhoneLike();
 }

@@ -573,6 +573,78 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Contains("probable sibling", Assert.Single(TeamsPosts).Body);
     }
 
+    [Fact]
+    public async Task Done_blank_SDK_sessions_join_their_calls_as_probable_siblings_and_a_blank_widget_visit_joins_none()
+    {
+        // Three Twilio calls ten minutes apart. Next to the first, personalization code opened and closed a Python SDK
+        // session at once (done, no message, 0 s); next to the second, a JS SDK session in which only the agent's greeting
+        // was spoken (2 s, no user audio); 4 s after the third, a website visitor opened the widget and said nothing.
+        _time.Now = DateTimeOffset.FromUnixTimeSeconds(RealStart).AddMinutes(40);
+        var calls = new[] { "CA0000000000000000000000000000001", "CA0000000000000000000000000000002", "CA0000000000000000000000000000003" };
+        for (var i = 0; i < calls.Length; i++)
+            await KnowAsync(Samples.Variant(Samples.RealJson(), "conv_call_" + (i + 1), RealStart + 600 * i, calls[i]));
+        await KnowAsync(SdkSession("conv_python", RealStart + 3, "python_sdk", greeting: false));
+        await KnowAsync(SdkSession("conv_greeting", RealStart + 600 + 2, "js_sdk", greeting: true));
+        await KnowAsync(SdkSession("conv_widget", RealStart + 1200 + 4, "widget", greeting: false));
+        await using var services = Services(NoDiscovery);
+
+        await SweepAsync(services);
+
+        Assert.Equal([["conv_call_1", "conv_python"], ["conv_call_2", "conv_greeting"]], AlertedConversations().OrderBy(a => a[0]).ToList());
+        Assert.All(TeamsPosts, p => Assert.Contains("probable sibling", p.Body));
+        Assert.Contains("Python SDK", TeamsPosts.Single(p => p.Body.Contains("conv_python")).Body);
+        Assert.Contains("caller messages 0, user audio no", TeamsPosts.Single(p => p.Body.Contains("conv_greeting")).Body);
+    }
+
+    [Fact]
+    public async Task Discovery_does_not_read_the_details_of_a_listed_conversation_that_can_never_join_a_call()
+    {
+        await KnowAsync(Samples.RealJson());
+        _elevenLabs.Add(Samples.RealJson());
+        _elevenLabs.Add(SdkSession("conv_widget", RealStart + 4, "widget", greeting: false));
+        _elevenLabs.Add(SdkSession("conv_python", RealStart + 3, "python_sdk", greeting: false));
+        await using var services = Services();
+
+        var result = await SweepAsync(services);
+
+        Assert.Equal(["conv_python"], result.Discovery.Found.Select(c => c.ConversationId));
+        Assert.DoesNotContain(_elevenLabs.Requests, r => r.PathAndQuery.StartsWith("/v1/convai/conversations/conv_widget", StringComparison.Ordinal));
+        Assert.Equal([["conv_python", "conv_sample_real_01"]], AlertedConversations());
+    }
+
+    [Fact]
+    public async Task A_source_this_build_does_not_know_is_read_but_never_a_probable_sibling_and_is_logged_once()
+    {
+        await KnowAsync(Samples.RealJson());
+        _elevenLabs.Add(Samples.RealJson());
+        _elevenLabs.Add(SdkSession("conv_new_source_1", RealStart + 3, "hologram_booth", greeting: false));
+        _elevenLabs.Add(SdkSession("conv_new_source_2", RealStart + 5, "hologram_booth", greeting: false));
+        await using var services = Services();
+
+        var result = await SweepAsync(services);
+
+        Assert.Equal(["conv_new_source_1", "conv_new_source_2"], result.Discovery.Found.Select(c => c.ConversationId).Order());
+        Assert.Empty(TeamsPosts);
+        Assert.Single(services.GetRequiredService<TestLog>().Lines, l => l.Contains("Initiation source hologram_booth", StringComparison.Ordinal));
+    }
+
+    /// <summary>A session without phone metadata, <c>done</c>, in which the caller never spoke: 0 s, or the agent's greeting alone (2 s).</summary>
+    private static JsonObject SdkSession(string id, long startUnix, string source, bool greeting)
+    {
+        var session = Samples.Session(id, startUnix, source);
+        session["status"] = "done";
+        session["metadata"]!["accepted_time_unix_secs"] = startUnix;
+        session["metadata"]!["termination_reason"] = "Client disconnected";
+        if (greeting)
+        {
+            session["transcript"] = new JsonArray(new JsonObject { ["role"] = "agent", ["message"] = "Hello, how can I help?", ["time_in_call_secs"] = 0 });
+            session["metadata"]!["call_duration_secs"] = 2;
+            session["has_audio"] = true;
+            session["has_response_audio"] = true;
+        }
+        return session;
+    }
+
     /// <summary>An API that answers nothing within the (shortened) timeouts.</summary>
     private static Dictionary<string, string?> StalledApi(LoopbackServer stalled) => new()
     {
