@@ -98,7 +98,7 @@ internal static class InitiationLatency
 
     // The same row the route writes, written directly: the floor the route is compared with.
     private static Task InsertAsync(TableClient table, CancellationToken ct) =>
-        table.AddEntityAsync(new TableEntity("twilio:CA" + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow.UtcTicks.ToString("D19", CultureInfo.InvariantCulture) + "_" + Guid.NewGuid().ToString("N"))
+        table.AddEntityAsync(new TableEntity("CA" + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow.UtcTicks.ToString("D19", CultureInfo.InvariantCulture) + "_" + Guid.NewGuid().ToString("N"))
         {
             ["RequestId"] = Guid.NewGuid().ToString("N"),
             ["ReceivedAt"] = DateTimeOffset.UtcNow,

@@ -197,8 +197,8 @@ internal static class SweepScaling
         CallSid = sid,
         ExternalNumber = "+447700900123",
         ReadAt = start.AddMinutes(3),
-        CallKey = "twilio:" + sid,
-        CallKeys = ["twilio:" + sid],
+        CallKey = sid,
+        CallKeys = [sid],
     };
 
     private static void Report(IReadOnlyList<Target> targets, int runs)

@@ -58,7 +58,7 @@ internal sealed class AlertFactory(IOptions<AlertOptions> options)
     /// <param name="maskedCaller">The caller, already masked (<see cref="PhoneMask"/>).</param>
     public Alert ForNoConversation(string callKey, string? agentId, string maskedCaller, IReadOnlyList<DateTimeOffset> requests, DateTimeOffset now)
     {
-        var call = callKey[(callKey.IndexOf(':') + 1)..];
+        var call = Conversations.CallKey.Normalize(callKey);
         var agent = agentId ?? "unknown";
         var starts = Diagnosis.Requests(requests);
         var facts = new List<AlertFact>

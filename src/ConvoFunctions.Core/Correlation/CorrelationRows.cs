@@ -153,7 +153,7 @@ internal abstract class DetectionRow : FactsRow
 }
 
 /// <summary>
-/// <c>calls</c>: PartitionKey = call key (<c>twilio:CA…</c>, <c>sip:…</c>, <c>exotel:…</c>), RowKey = conversation_id.
+/// <c>calls</c>: PartitionKey = call key (the telephony id: <c>CA…</c>, a SIP Call-ID), RowKey = conversation_id.
 /// A conversation with several telephony ids has a row under each of its keys, so all conversations sharing any id
 /// of one call are found by partition queries, whatever their age.
 /// </summary>
@@ -235,6 +235,10 @@ internal static class CorrelationKeys
     // Call keys are sanitized and never hold a space: a space-separated list is unambiguous.
     public static string JoinCallKeys(IEnumerable<string> keys) => string.Join(' ', keys);
 
+    /// <summary>The keys of a row, in this build's form whenever the row was written (<see cref="Conversations.CallKey.Normalize"/>).</summary>
     public static IReadOnlyList<string> SplitCallKeys(string? keys) =>
-        string.IsNullOrEmpty(keys) ? [] : keys.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        string.IsNullOrEmpty(keys) ? [] : keys.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(Conversations.CallKey.Normalize).Distinct(StringComparer.Ordinal).ToList();
+
+    /// <summary>A row's primary call key in this build's form; null when it has none.</summary>
+    public static string? CallKey(string? key) => string.IsNullOrEmpty(key) ? null : Conversations.CallKey.Normalize(key);
 }

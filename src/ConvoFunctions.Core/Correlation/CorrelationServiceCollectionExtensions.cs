@@ -7,6 +7,7 @@ internal static class CorrelationServiceCollectionExtensions
     public static IServiceCollection AddCorrelation(this IServiceCollection services)
     {
         services.AddSingleton<CorrelationRepository>();
+        services.AddSingleton<CallKeyMigration>();
         return services;
     }
 }

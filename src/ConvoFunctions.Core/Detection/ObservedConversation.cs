@@ -110,7 +110,7 @@ internal sealed record ObservedConversation(
     public static ObservedConversation From(DetectionRow row) => new(
         row.RowKey,
         row.AgentId ?? "",
-        string.IsNullOrEmpty(row.CallKey) ? null : row.CallKey,
+        CorrelationKeys.CallKey(row.CallKey),
         row.Provider,
         row.Direction,
         row.CallSid,
@@ -126,7 +126,7 @@ internal sealed record ObservedConversation(
         row.Discovered,
         row.Source)
     {
-        OtherCallKeys = CorrelationKeys.SplitCallKeys(row.CallKeys).Where(k => k != row.CallKey).ToList(),
+        OtherCallKeys = CorrelationKeys.SplitCallKeys(row.CallKeys).Where(k => k != CorrelationKeys.CallKey(row.CallKey)).ToList(),
         Origin = new(row.InitiationSource, row.InitiationSourceVersion, row.AuthorizationMethod),
         UserMessageCount = row.UserMessageCount,
         HasUserAudio = row.HasUserAudio,

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace ConvoFunctions.Initiation;
 
@@ -7,16 +6,14 @@ namespace ConvoFunctions.Initiation;
 /// What ElevenLabs posts to the conversation-initiation (personalization) webhook at the start of an inbound Twilio
 /// or SIP-trunk call. Unknown fields are ignored: the body is documented loosely and grows.
 /// </summary>
-internal sealed partial record InitiationRequest(string? CallerId, string? AgentId, string? CalledNumber, string? CallSid, string? CallId)
+internal sealed record InitiationRequest(string? CallerId, string? AgentId, string? CalledNumber, string? CallSid, string? CallId)
 {
     /// <summary>
     /// The call's key in the scheme conversations use (<see cref="Conversations.CallKey"/>), so a call's start rows and its
-    /// conversations share one key (<c>call_sid</c> first, the SIP <c>call_id</c> only without one). The body does not
-    /// name the provider: a SIP <c>call_id</c> or a <c>call_sid</c> that is not a Twilio SID makes it a SIP-trunk call.
+    /// conversations share one key (<c>call_sid</c> first, the SIP <c>call_id</c> only without one), whichever provider
+    /// the body would name: it does not, and the key does not depend on it.
     /// </summary>
-    public string? CallKey => CallId is not null || CallSid is null || !TwilioCallSid().IsMatch(CallSid)
-        ? Conversations.CallKey.Derive("sip_trunking", CallSid, CallId, null)
-        : Conversations.CallKey.Derive(Conversations.CallKey.Twilio, CallSid, null, null);
+    public string? CallKey => Conversations.CallKey.Derive(null, CallSid, CallId, null);
 
     /// <summary>Parses the body; null with a reason fit for a 400 answer when it cannot be recorded.</summary>
     public static InitiationRequest? TryParse(ReadOnlySpan<byte> body, out string? error)
@@ -59,7 +56,4 @@ internal sealed partial record InitiationRequest(string? CallerId, string? Agent
             return null;
         }
     }
-
-    [GeneratedRegex("^CA[0-9a-fA-F]{32}$")]
-    private static partial Regex TwilioCallSid();
 }

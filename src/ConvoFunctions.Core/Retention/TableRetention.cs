@@ -27,7 +27,11 @@ internal sealed record TableRetention(string Table, Func<DateTimeOffset, string>
     public static TableRetention ByHourPartition(string table) =>
         new(table, cutoff => TableClient.CreateQueryFilter($"PartitionKey lt {ActivityBuckets.For(cutoff)}"));
 
-    /// <summary>Rows not written for the whole retention (the service's <c>Timestamp</c> is the last write).</summary>
+    /// <summary>
+    /// Rows not written for the whole retention (the service's <c>Timestamp</c> is the last write), or moved to a new
+    /// key from a row that was not (<see cref="CallKeyMigration.RetainFromColumn"/>).
+    /// </summary>
     public static TableRetention ByLastWrite(string table) =>
-        new(table, cutoff => TableClient.CreateQueryFilter($"Timestamp lt {cutoff}"));
+        new(table, cutoff => TableClient.CreateQueryFilter($"Timestamp lt {cutoff}")
+                             + " or " + CallKeyMigration.RetainFromColumn + " " + TableClient.CreateQueryFilter($"lt {cutoff}"));
 }

@@ -88,6 +88,33 @@ public sealed class CallStartDiagnosisTests(AzuriteFixture azurite) : IAsyncLife
     }
 
     [Fact]
+    public async Task A_SIP_trunk_fed_by_Twilio_Elastic_SIP_shows_the_call_start_its_Twilio_CallSid_recorded()
+    {
+        // The call-start request names only Twilio's CallSid; the conversations say sip_trunking with that same call_sid.
+        await using var services = Services();
+        var start = await StartCallAsync(services);
+        var onTheTrunk = new[] { Real(), Blank() };
+        foreach (var conversation in onTheTrunk)
+        {
+            var phone = conversation["metadata"]!["phone_call"]!.AsObject();
+            phone["type"] = "sip_trunking";
+            phone.Remove("stream_sid");
+            phone["call_id"] = "a84b4c76e66710@pc33.example.com";
+            conversation["conversation_initiation_client_data"]!["dynamic_variables"]!.AsObject().Remove("system__call_sid");
+        }
+        await RecordAsync(services, onTheTrunk);
+
+        _time.Advance(TimeSpan.FromMinutes(10));
+        var group = Assert.Single((await SweepAsync(services)).Duplicates);
+
+        Assert.Equal("sip_trunking", group.Any(c => c.Provider));
+        Assert.Equal([start], group.InitiationRequests);
+        var alert = SentAlert();
+        Assert.Contains($"1 initiation request at {Time(start)} UTC", alert.Card);
+        Assert.Contains("Call start:  1 initiation request", alert.Report);
+    }
+
+    [Fact]
     public async Task A_call_started_twice_is_flagged_before_its_conversations_are_complete()
     {
         var log = new TestLog();
@@ -102,7 +129,7 @@ public sealed class CallStartDiagnosisTests(AzuriteFixture azurite) : IAsyncLife
         var result = await services.GetRequiredService<DuplicateSweep>().RunAsync(CancellationToken.None);
 
         Assert.Empty(result.Duplicates);
-        Assert.Contains(log.Lines, l => l.Contains($"Call twilio:{_sid} was started more than once: 2 initiation requests", StringComparison.Ordinal));
+        Assert.Contains(log.Lines, l => l.Contains($"Call {_sid} was started more than once: 2 initiation requests", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -125,7 +152,7 @@ public sealed class CallStartDiagnosisTests(AzuriteFixture azurite) : IAsyncLife
         Assert.Contains(_elevenLabs.Requests, r => r.Method == "GET" && r.PathAndQuery.StartsWith("/v1/convai/conversations?", StringComparison.Ordinal)
                                                    && r.PathAndQuery.Contains("agent_01jx7sample0000000000000", StringComparison.Ordinal));
         var outcome = Assert.Single(result.Alerts);
-        Assert.Equal("twilio:" + _sid, outcome.Key);
+        Assert.Equal(_sid, outcome.Key);
         var alert = SentAlert();
         Assert.Contains("A call started but produced no conversation", alert.Card);
         Assert.Contains("no conversation", alert.Text);

@@ -33,7 +33,7 @@ public sealed class InitiationChangesTests(AzuriteFixture azurite)
         await changes.StopAsync(CancellationToken.None);
 
         var rows = (await services.GetRequiredService<CorrelationRepository>().GetChangesAsync(now.AddMinutes(-1), now.AddMinutes(1), CancellationToken.None))
-            .Where(r => r.CallKeys == "twilio:" + sid).ToList();
+            .Where(r => r.CallKeys == sid).ToList();
         Assert.Equal(2, rows.Count);
         Assert.All(rows, r =>
         {

@@ -17,11 +17,11 @@ public sealed class CallsAndAccountTests(AzuriteFixture azurite)
     {
         // An hour of its own, far from other tests' data, read with a clock set just after it.
         var start = new DateTimeOffset(2031, 3, 4, Random.Shared.Next(0, 24), 10, 0, TimeSpan.Zero);
-        var key = $"twilio:CA{Guid.NewGuid():N}";
+        var key = $"CA{Guid.NewGuid():N}";
         var activity = azurite.Storage.Table(StorageNames.ActivityTable);
         await activity.UpsertEntityAsync(Row(key, $"conv_real_{Guid.NewGuid():N}", start, "done", 95, 12, true));
         await activity.UpsertEntityAsync(Row(key, $"conv_blank_{Guid.NewGuid():N}", start.AddSeconds(3), "initiated", 0, 0, false));
-        await activity.UpsertEntityAsync(Row($"twilio:CA{Guid.NewGuid():N}", $"conv_single_{Guid.NewGuid():N}", start.AddMinutes(5), "done", 40, 6, true));
+        await activity.UpsertEntityAsync(Row($"CA{Guid.NewGuid():N}", $"conv_single_{Guid.NewGuid():N}", start.AddMinutes(5), "done", 40, 6, true));
         await new AlertLedger(azurite.Storage).OpenAsync(key, "0002", "{}", [("teams", true), ("email", false)], suppressIfHigherExists: false, CancellationToken.None);
         var clock = new ManualTimeProvider(start.AddMinutes(30));
 

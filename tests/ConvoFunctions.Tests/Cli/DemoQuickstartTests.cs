@@ -37,7 +37,7 @@ public sealed class DemoQuickstartTests : IDisposable
             Assert.False(serve.IsCompleted, "serve --demo stopped before it served");
 
             Assert.Equal(0, await ConvoCommand.Create().Parse(sendArgs).InvokeAsync());
-            var folder = Path.Combine(alerts, "twilio_CAaaaa1111bbbb2222cccc3333dddd4444");
+            var folder = Path.Combine(alerts, "CAaaaa1111bbbb2222cccc3333dddd4444");
             var report = Path.Combine(folder, AlertFileChannel.SupportReportFile);
             await WaitForAsync(() => Task.FromResult(File.Exists(report)), TimeSpan.FromSeconds(60));
 

@@ -22,7 +22,7 @@ public sealed class SendInitiationTests(AzuriteFixture azurite)
         await app.StartAsync();
         var url = $"{app.Urls.First()}/api/webhooks/elevenlabs/initiation";
         var sample = SettingsContractTests.RepoFile(Path.Combine("samples", "conversation-initiation.json"));
-        var callKey = "twilio:" + JsonDocument.Parse(File.ReadAllText(sample)).RootElement.GetProperty("call_sid").GetString();
+        var callKey = JsonDocument.Parse(File.ReadAllText(sample)).RootElement.GetProperty("call_sid").GetString()!;
         var store = app.Services.GetRequiredService<InitiationStore>();
         var before = (await store.ForCallAsync(callKey, CancellationToken.None)).Count;
 

@@ -52,7 +52,7 @@ public sealed class AuditCommandTests : IAsyncLifetime
         Assert.Equal(4, json.GetProperty("listed").GetInt32());
         Assert.Equal(2, json.GetProperty("details_fetched").GetInt32());
         var group = Assert.Single(json.GetProperty("groups").EnumerateArray().ToList());
-        Assert.Equal("twilio:CAdup", group.GetProperty("call_key").GetString());
+        Assert.Equal("CAdup", group.GetProperty("call_key").GetString());
         Assert.Equal("real + blank", group.GetProperty("verdict").GetString());
         Assert.Equal(["conv_blank", "conv_real"], group.GetProperty("conversations").EnumerateArray().Select(c => c.GetProperty("conversation_id").GetString()));
         Assert.DoesNotContain("447700900123", stdout.ToString());

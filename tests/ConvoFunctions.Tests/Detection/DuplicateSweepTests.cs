@@ -103,7 +103,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
         var result = await SweepAsync(services);
 
         var group = Assert.Single(result.Duplicates);
-        Assert.Equal("twilio:CAaaaa1111bbbb2222cccc3333dddd4444", group.Key);
+        Assert.Equal("CAaaaa1111bbbb2222cccc3333dddd4444", group.Key);
         Assert.Equal(Verdict.RealPlusBlank, group.Verdict);
 
         var teams = Assert.Single(TeamsPosts);
@@ -152,7 +152,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Contains("<table", html);
 
         // The structured log event, and no secret anywhere in the logs.
-        Assert.Contains(services.GetRequiredService<TestLog>().Lines, l => l.Contains("Alert duplicate twilio:CAaaaa1111bbbb2222cccc3333dddd4444 generation 0002", StringComparison.Ordinal));
+        Assert.Contains(services.GetRequiredService<TestLog>().Lines, l => l.Contains("Alert duplicate CAaaaa1111bbbb2222cccc3333dddd4444 generation 0002", StringComparison.Ordinal));
         Assert.DoesNotContain(services.GetRequiredService<TestLog>().Lines, l => l.Contains("teams-secret-sig") || l.Contains(AcsKey) || l.Contains(Samples.ApiKey) || l.Contains("447700900123"));
 
         // A later sweep over the same window sends nothing more.
@@ -174,7 +174,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
 
         Assert.Single(TeamsPosts);
         Assert.Single(EmailPosts);
-        var rows = await RowsAsync("twilio:CAaaaa1111bbbb2222cccc3333dddd4444");
+        var rows = await RowsAsync("CAaaaa1111bbbb2222cccc3333dddd4444");
         var row = Assert.Single(rows);
         Assert.Equal(ChannelState.Sent, row.GetString("teams_State"));
         Assert.Equal(ChannelState.Sent, row.GetString("email_State"));
@@ -192,16 +192,16 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
         var outcome = Assert.Single(first.Alerts);
         Assert.Contains("teams", outcome.Failed);
         Assert.Contains("email", outcome.Sent);
-        Assert.Equal(ChannelState.Failed, Assert.Single(await RowsAsync("twilio:CAaaaa1111bbbb2222cccc3333dddd4444")).GetString("teams_State"));
+        Assert.Equal(ChannelState.Failed, Assert.Single(await RowsAsync("CAaaaa1111bbbb2222cccc3333dddd4444")).GetString("teams_State"));
         // The failure reason is stored without the webhook URL (its signature is a secret).
-        Assert.DoesNotContain("teams-secret-sig", Assert.Single(await RowsAsync("twilio:CAaaaa1111bbbb2222cccc3333dddd4444")).GetString("teams_Error"));
+        Assert.DoesNotContain("teams-secret-sig", Assert.Single(await RowsAsync("CAaaaa1111bbbb2222cccc3333dddd4444")).GetString("teams_Error"));
 
         _time.Advance(TimeSpan.FromMinutes(5));
         await SweepAsync(services);
 
         Assert.Equal(2, TeamsPosts.Count);
         Assert.Single(EmailPosts);
-        var row = Assert.Single(await RowsAsync("twilio:CAaaaa1111bbbb2222cccc3333dddd4444"));
+        var row = Assert.Single(await RowsAsync("CAaaaa1111bbbb2222cccc3333dddd4444"));
         Assert.Equal(ChannelState.Sent, row.GetString("teams_State"));
         Assert.Equal(2, row.GetInt32("teams_Attempts"));
 
@@ -439,7 +439,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
         _time.Advance(TimeSpan.FromMinutes(5));
         await SweepAsync(services);
 
-        await AssertAlertThenOneFollowUpAsync("conv_sdk_earlier", "twilio:CAaaaa1111bbbb2222cccc3333dddd4444");
+        await AssertAlertThenOneFollowUpAsync("conv_sdk_earlier", "CAaaaa1111bbbb2222cccc3333dddd4444");
     }
 
     [Fact]

@@ -15,7 +15,7 @@ public sealed class GroupingTests
     {
         var real = Samples.Real;
         var blank = Samples.Blank;
-        Assert.Equal("twilio:CAaaaa1111bbbb2222cccc3333dddd4444", real.CallKey);
+        Assert.Equal("CAaaaa1111bbbb2222cccc3333dddd4444", real.CallKey);
         Assert.Equal(real.CallKey, blank.CallKey);
         Assert.Equal("+447700900123", real.Caller);
         Assert.Equal("inbound", real.Direction);
@@ -90,7 +90,7 @@ public sealed class GroupingTests
     {
         var blank = Samples.Blank with { CallKey = null, CallSid = null };
         var group = Assert.Single(DuplicateGrouper.Group([Samples.Real, blank], Gap));
-        Assert.Equal("twilio:CAaaaa1111bbbb2222cccc3333dddd4444", group.Key);
+        Assert.Equal("CAaaaa1111bbbb2222cccc3333dddd4444", group.Key);
         Assert.Equal(2, group.Conversations.Count);
     }
 
@@ -99,14 +99,14 @@ public sealed class GroupingTests
     {
         // The real one carries call_sid and SIP call_id; one sibling only the call_id (an initiation failure's SIP body),
         // another only the call_sid.
-        var real = Samples.Real with { CallKey = "sip:sid_9", OtherCallKeys = ["sip:cid@pbx"] };
-        var onlyCallId = Samples.Blank with { ConversationId = "only_call_id", CallKey = "sip:cid@pbx", OtherCallKeys = [] };
-        var onlySid = Samples.Blank with { ConversationId = "only_sid", CallKey = "sip:sid_9", OtherCallKeys = [] };
+        var real = Samples.Real with { CallKey = "sid_9", OtherCallKeys = ["cid@pbx"] };
+        var onlyCallId = Samples.Blank with { ConversationId = "only_call_id", CallKey = "cid@pbx", OtherCallKeys = [] };
+        var onlySid = Samples.Blank with { ConversationId = "only_sid", CallKey = "sid_9", OtherCallKeys = [] };
 
         var group = Assert.Single(DuplicateGrouper.Group([onlyCallId, real, onlySid], Gap));
 
         Assert.Equal(3, group.Conversations.Count);
-        Assert.Equal("sip:cid@pbx", group.Key); // the smallest key: the same whatever order they arrive in
+        Assert.Equal("cid@pbx", group.Key); // the smallest key: the same whatever order they arrive in
         Assert.Equal(group.Key, Assert.Single(DuplicateGrouper.Group([onlySid, real, onlyCallId], Gap)).Key);
     }
 
@@ -148,7 +148,7 @@ public sealed class GroupingTests
     [Fact]
     public void Different_calls_of_one_caller_minutes_apart_stay_apart()
     {
-        var second = Samples.Real with { ConversationId = "second", CallSid = "CAsecond", CallKey = "twilio:CAsecond", StartTime = Samples.Real.StartTime.AddMinutes(3) };
+        var second = Samples.Real with { ConversationId = "second", CallSid = "CAsecond", CallKey = "CAsecond", StartTime = Samples.Real.StartTime.AddMinutes(3) };
         var groups = DuplicateGrouper.Group([Samples.Real, second], Gap);
         Assert.Equal(2, groups.Count);
         Assert.All(groups, g => Assert.False(g.IsDuplicate));

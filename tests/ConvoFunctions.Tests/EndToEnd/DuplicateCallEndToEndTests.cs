@@ -69,7 +69,7 @@ public sealed class DuplicateCallEndToEndTests(AzuriteFixture azurite) : IAsyncL
         var second = await sweep.RunAsync(CancellationToken.None);
 
         var group = Assert.Single(first.Duplicates);
-        Assert.Equal("twilio:CAaaaa1111bbbb2222cccc3333dddd4444", group.Key);
+        Assert.Equal("CAaaaa1111bbbb2222cccc3333dddd4444", group.Key);
         Assert.Equal(Verdict.RealPlusBlank, group.Verdict);
         Assert.Single(second.Duplicates);
         var post = Assert.Single(_teams.Requests, r => r.Method == "POST");

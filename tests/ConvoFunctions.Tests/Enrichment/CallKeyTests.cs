@@ -7,17 +7,16 @@ namespace ConvoFunctions.Tests.Enrichment;
 public sealed class CallKeyTests
 {
     [Theory]
-    [InlineData("twilio", "CA123", null, null, "twilio:CA123")]
-    [InlineData("twilio", null, null, "CA999", "twilio:CA999")] // call_sid missing: system__call_sid is Twilio's
-    [InlineData("exotel", "exo123", null, null, "exotel:exo123")]
-    [InlineData("sip_trunking", "sid_1", "abc@host", null, "sip:sid_1")] // call_sid is required on every phone_call; call_id is optional
-    [InlineData("sip_trunking", null, "abc@host", null, "sip:abc@host")] // only a Call-ID (an initiation failure's SIP body)
-    [InlineData("sip_trunking", "sid_1", null, null, "sip:sid_1")]
-    [InlineData("sip_trunking", "sid_1", "  ", null, "sip:sid_1")]
-    [InlineData(null, null, null, "CA777", "twilio:CA777")] // no phone_call, but a Twilio dynamic variable
-    [InlineData("vonage", "v1", null, null, "vonage:v1")] // a provider added later still gets a prefixed key
-    [InlineData("TWILIO", " CA1 ", null, null, "twilio:CA1")]
-    public void Call_key_is_the_provider_prefixed_telephony_id(string? provider, string? callSid, string? sipCallId, string? systemCallSid, string expected) =>
+    [InlineData("twilio", "CA123", null, null, "CA123")]
+    [InlineData("twilio", null, null, "CA999", "CA999")] // call_sid missing: system__call_sid is Twilio's
+    [InlineData("exotel", "exo123", null, null, "exo123")]
+    [InlineData("sip_trunking", "sid_1", "abc@host", null, "sid_1")] // call_sid is required on every phone_call; call_id is optional
+    [InlineData("sip_trunking", null, "abc@host", null, "abc@host")] // only a Call-ID (an initiation failure's SIP body)
+    [InlineData("sip_trunking", "sid_1", "  ", null, "sid_1")]
+    [InlineData(null, null, null, "CA777", "CA777")] // no phone_call, but a Twilio dynamic variable
+    [InlineData("vonage", "v1", null, null, "v1")] // a provider added later
+    [InlineData("TWILIO", " CA1 ", null, null, "CA1")]
+    public void Call_key_is_the_telephony_id_whatever_the_provider(string? provider, string? callSid, string? sipCallId, string? systemCallSid, string expected) =>
         Assert.Equal(expected, CallKey.Derive(provider, callSid, sipCallId, systemCallSid));
 
     [Theory]
@@ -29,14 +28,24 @@ public sealed class CallKeyTests
         Assert.Null(CallKey.Derive(provider, callSid, sipCallId, systemCallSid));
 
     [Fact]
-    public void Twilio_and_sip_ids_never_collide() =>
-        Assert.NotEqual(CallKey.Derive("twilio", "X1", null, null), CallKey.Derive("sip_trunking", null, "X1", null));
+    public void A_Twilio_call_on_a_SIP_trunk_has_one_key_whichever_provider_names_it() =>
+        Assert.Equal(CallKey.Derive("twilio", "CAf00d", null, null), CallKey.Derive("sip_trunking", "CAf00d", "x@pbx", null));
+
+    [Theory]
+    [InlineData("twilio:CA1", "CA1")]
+    [InlineData("sip:abc@host", "abc@host")]
+    [InlineData("exotel:exo1", "exo1")]
+    [InlineData("CA1", "CA1")]
+    [InlineData("sip:", "sip:")] // a prefix alone is no legacy key
+    [InlineData("a:b@host", "a:b@host")] // a SIP Call-ID may hold a colon; only the old prefixes are removed
+    public void Keys_written_with_a_provider_prefix_read_as_the_id(string stored, string expected) =>
+        Assert.Equal(expected, CallKey.Normalize(stored));
 
     [Fact]
     public void Characters_table_keys_forbid_are_replaced()
     {
         var key = CallKey.Derive("sip_trunking", null, "a/b\\c#d?e\u0001f\u007f", null);
-        Assert.Equal("sip:a_b_c_d_e_f_", key);
+        Assert.Equal("a_b_c_d_e_f_", key);
         Assert.Equal(256, CallKey.Sanitize(new string('x', 5000)).Length);
     }
 

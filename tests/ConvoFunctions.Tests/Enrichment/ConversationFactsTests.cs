@@ -67,7 +67,7 @@ public sealed class ConversationFactsTests
         Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1763996400), facts.StartTime);
         Assert.Equal(13, facts.DurationSeconds);
         Assert.Equal(1, facts.MessageCount);
-        Assert.Equal("twilio:CA1", facts.CallKey);
+        Assert.Equal("CA1", facts.CallKey);
         Assert.Equal("+15550001111", facts.SystemCallerId);
         Assert.Equal("+15550001111", facts.CounterpartNumber);
     }

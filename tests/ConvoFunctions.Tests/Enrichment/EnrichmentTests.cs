@@ -25,7 +25,7 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
     internal const string ApiKey = "sk_test_enrich_5e1f0a93c2d84b7f";
     private const string RealId = "conv_sample_real_01";
     private const string BlankId = "conv_sample_blank_02";
-    private const string TwilioKey = "twilio:CAaaaa1111bbbb2222cccc3333dddd4444";
+    private const string TwilioKey = "CAaaaa1111bbbb2222cccc3333dddd4444";
     private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeSeconds(1763996555);
 
     private readonly ManualTimeProvider _time = new(Now);
@@ -243,8 +243,8 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("sip_trunking", "sip:sip_call_sid_1")]
-    [InlineData("exotel", "exotel:exo_77_a_b_c")]
+    [InlineData("sip_trunking", "sip_call_sid_1")]
+    [InlineData("exotel", "exo_77_a_b_c")]
     public async Task Sip_and_exotel_conversations_get_provider_prefixed_call_keys(string type, string expectedKey)
     {
         const string id = "conv_provider_05";
@@ -272,7 +272,7 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(expectedKey, (await ConversationAsync(id)).GetString("CallKey"));
         // A row under every telephony id: a sibling carrying only the SIP Call-ID (or only the call_sid) finds the call.
         var calls = await RowsAsync(StorageNames.CallsTable);
-        Assert.Equal(type == "sip_trunking" ? [expectedKey, "sip:a84b4c76e66710@pc33.example.com"] : [expectedKey],
+        Assert.Equal(type == "sip_trunking" ? [expectedKey, "a84b4c76e66710@pc33.example.com"] : [expectedKey],
             calls.Select(c => c.PartitionKey).OrderBy(k => k == expectedKey ? 0 : 1));
         Assert.All(calls, call => Assert.Equal(type, call.GetString("Provider")));
     }
@@ -293,7 +293,7 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal("CAeeee5555ffff6666aaaa7777bbbb8888", row.GetString("CallSid"));
         Assert.Equal("+442079460000", row.GetString("AgentNumber"));
         Assert.Equal("+447700900456", row.GetString("ExternalNumber"));
-        Assert.Equal("twilio:CAeeee5555ffff6666aaaa7777bbbb8888", row.GetString("CallKey"));
+        Assert.Equal("CAeeee5555ffff6666aaaa7777bbbb8888", row.GetString("CallKey"));
         Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1763996420), row.GetDateTimeOffset("EventTime"));
         var call = Assert.Single(await RowsAsync(StorageNames.CallsTable));
         Assert.Equal("no-answer", call.GetString("FailureReason"));

@@ -57,7 +57,7 @@ public sealed class ServePathTests(AzuriteFixture azurite) : IAsyncLifetime
 
         Assert.NotNull(row);
         Assert.Equal("api", row.GetString("Source"));
-        Assert.Equal("twilio:CAaaaa1111bbbb2222cccc3333dddd4444", row.GetString("CallKey"));
+        Assert.Equal("CAaaaa1111bbbb2222cccc3333dddd4444", row.GetString("CallKey"));
         await app.StopAsync();
     }
 }

@@ -38,7 +38,7 @@ public sealed class InitiationRouteTests(AzuriteFixture azurite)
         Assert.Equal("there", answer.GetProperty("dynamic_variables").GetProperty("customer_name").GetString());
         Assert.False(answer.GetProperty("dynamic_variables").GetProperty("vip").GetBoolean());
 
-        var row = Assert.Single(await RowsAsync(services, "twilio:" + sid));
+        var row = Assert.Single(await RowsAsync(services, sid));
         Assert.Equal(Now, row.ReceivedAt);
         Assert.Equal("agent_01jx7sample0000000000000", row.AgentId);
         Assert.Equal(Caller, row.CallerId);
@@ -61,7 +61,7 @@ public sealed class InitiationRouteTests(AzuriteFixture azurite)
         _time.Advance(TimeSpan.FromMilliseconds(1200));
         await PostAsync(services, Body(sid), Secret);
 
-        var rows = await RowsAsync(services, "twilio:" + sid);
+        var rows = await RowsAsync(services, sid);
         Assert.Equal([Now, Now.AddMilliseconds(1200)], rows.Select(r => r.ReceivedAt));
         Assert.NotEqual(rows[0].RequestId, rows[1].RequestId);
     }
@@ -80,9 +80,9 @@ public sealed class InitiationRouteTests(AzuriteFixture azurite)
         Assert.Equal(200, status);
         Assert.Equal(200, statusWithoutSid);
         // call_sid is the primary key of every phone call (CallKey), so a call's start rows meet its conversations.
-        Assert.Single(await RowsAsync(services, "sip:" + callSid));
-        Assert.Empty(await RowsAsync(services, "sip:" + callId));
-        Assert.Single(await RowsAsync(services, "sip:" + onlyCallId));
+        Assert.Single(await RowsAsync(services, callSid));
+        Assert.Empty(await RowsAsync(services, callId));
+        Assert.Single(await RowsAsync(services, onlyCallId));
     }
 
     [Theory]
@@ -100,7 +100,7 @@ public sealed class InitiationRouteTests(AzuriteFixture azurite)
         Assert.Equal(401, status);
         Assert.Equal(401, JsonDocument.Parse(json).RootElement.GetProperty("status").GetInt32());
         Assert.DoesNotContain(Secret, json);
-        Assert.Empty(await RowsAsync(services, "twilio:" + sid));
+        Assert.Empty(await RowsAsync(services, sid));
     }
 
     [Fact]
@@ -116,7 +116,7 @@ public sealed class InitiationRouteTests(AzuriteFixture azurite)
         var (status, _) = await PostAsync(services, Body(sid), Secret);
 
         Assert.Equal(200, status);
-        Assert.Single(await RowsAsync(services, "twilio:" + sid));
+        Assert.Single(await RowsAsync(services, sid));
     }
 
     [Theory]
@@ -130,7 +130,7 @@ public sealed class InitiationRouteTests(AzuriteFixture azurite)
         var (status, _) = await PostAsync(services, Body(sid), configured, expectedContentType: "application/problem+json");
 
         Assert.Equal(404, status);
-        Assert.Empty(await RowsAsync(services, "twilio:" + sid));
+        Assert.Empty(await RowsAsync(services, sid));
         Assert.NotNull(services.GetRequiredService<ConvoFunctions.Webhooks.WebhookIngestor>());
         if (configured.Length > 0) Assert.Single(_log.Lines, l => l.Contains(SettingNames.ElevenLabsInitiationSecret, StringComparison.Ordinal));
     }
@@ -178,7 +178,7 @@ public sealed class InitiationRouteTests(AzuriteFixture azurite)
         Assert.Equal("Bearer upstream-token", forwarded.Headers["Authorization"]);
         Assert.Equal("support", forwarded.Headers["X-Team"]);
         Assert.False(forwarded.Headers.ContainsKey(InitiationSettings.SecretHeader));
-        Assert.Single(await RowsAsync(services, "twilio:" + sid));
+        Assert.Single(await RowsAsync(services, sid));
     }
 
     [Theory]
@@ -219,7 +219,7 @@ public sealed class InitiationRouteTests(AzuriteFixture azurite)
         Assert.Equal("there", JsonDocument.Parse(json).RootElement.GetProperty("dynamic_variables").GetProperty("customer_name").GetString());
         // Bounded by the budget (a stalled upstream without one would hold the call until ElevenLabs gives up).
         Assert.True(clock.Elapsed < timeout + TimeSpan.FromSeconds(2), $"answered after {clock.Elapsed}");
-        Assert.Single(await RowsAsync(services, "twilio:" + sid));
+        Assert.Single(await RowsAsync(services, sid));
         Assert.Single(_log.Lines, l => l.Contains("upstream failed", StringComparison.Ordinal));
     }
 
@@ -279,7 +279,7 @@ public sealed class InitiationRouteTests(AzuriteFixture azurite)
         var line = Assert.Single(_log.Lines, l => l.Contains(setting, StringComparison.Ordinal));
         Assert.StartsWith("Error:", line);
         Assert.DoesNotContain("leaked-token", line);
-        Assert.Single(await RowsAsync(services, "twilio:" + sid));
+        Assert.Single(await RowsAsync(services, sid));
     }
 
     [Fact]
