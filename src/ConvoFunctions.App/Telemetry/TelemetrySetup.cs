@@ -25,7 +25,7 @@ internal static class TelemetrySetup
             .UseFunctionsWorkerDefaults()
             // Added first, so it runs before every exporter's processor.
             .WithTracing(tracing => tracing.AddProcessor(new UrlQueryRemover()).AddSource(HttpSource))
-            .WithMetrics(metrics => metrics.AddMeter(HttpSource, ConvoFunctions.Initiation.InitiationMetrics.MeterName))
+            .WithMetrics(metrics => metrics.AddMeter(HttpSource, ConvoFunctions.Initiation.InitiationMetrics.MeterName, ConvoFunctions.Webhooks.UnknownWebhookTypes.MeterName))
             .WithLogging();
 
     /// <summary>

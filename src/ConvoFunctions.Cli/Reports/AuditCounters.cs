@@ -56,6 +56,11 @@ internal sealed class CountingDirectory(IConversationDirectory inner, AuditCount
     }
 
     public Task<IReadOnlyList<WorkspaceWebhook>> ListWebhooksAsync(CancellationToken cancellationToken) => inner.ListWebhooksAsync(cancellationToken);
+
+    public Task<PostCallWebhookSettings?> GetPostCallWebhookAsync(CancellationToken cancellationToken) => inner.GetPostCallWebhookAsync(cancellationToken);
+
+    public Task<PostCallWebhookSettings?> GetAgentPostCallWebhookAsync(string agentId, CancellationToken cancellationToken) =>
+        inner.GetAgentPostCallWebhookAsync(agentId, cancellationToken);
 }
 
 /// <summary>Inside the resilience handler, so it sees every attempt: counts the 429 answers the client then waits out.</summary>

@@ -61,6 +61,33 @@ internal sealed class ElevenLabsDirectoryClient(
         return result;
     }
 
+    public async Task<PostCallWebhookSettings?> GetPostCallWebhookAsync(CancellationToken cancellationToken)
+    {
+        using var document = await gate.RunAsync(ct => client.GetJsonAsync("v1/convai/settings", ct), cancellationToken);
+        return document.RootElement.TryGetProperty("webhooks", out var webhooks) ? Webhooks(webhooks) : null;
+    }
+
+    public async Task<PostCallWebhookSettings?> GetAgentPostCallWebhookAsync(string agentId, CancellationToken cancellationToken)
+    {
+        using var document = await gate.RunAsync(ct => client.GetJsonAsync("v1/convai/agents/" + Uri.EscapeDataString(agentId), ct), cancellationToken);
+        return document.RootElement.TryGetProperty("platform_settings", out var platform) && platform.ValueKind == JsonValueKind.Object
+               && platform.TryGetProperty("workspace_overrides", out var overrides) && overrides.ValueKind == JsonValueKind.Object
+               && overrides.TryGetProperty("webhooks", out var webhooks)
+            ? Webhooks(webhooks) is { WebhookId: not null } settings ? settings : null
+            : null;
+    }
+
+    private static PostCallWebhookSettings? Webhooks(JsonElement webhooks)
+    {
+        if (webhooks.ValueKind != JsonValueKind.Object) return null;
+        var id = webhooks.TryGetProperty("post_call_webhook_id", out var value) && value.ValueKind == JsonValueKind.String
+                 && !string.IsNullOrWhiteSpace(value.GetString()) ? value.GetString() : null;
+        var events = webhooks.TryGetProperty("events", out var list) && list.ValueKind == JsonValueKind.Array
+            ? list.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!).ToList()
+            : null;
+        return new PostCallWebhookSettings(id, events);
+    }
+
     /// <summary>An item of <c>GET /v1/workspace/webhooks</c>; unknown fields are ignored, missing ones are null.</summary>
     private sealed record WorkspaceWebhookDto
     {

@@ -14,6 +14,32 @@ internal interface IConversationDirectory
 
     /// <summary><c>GET /v1/workspace/webhooks</c>.</summary>
     Task<IReadOnlyList<WorkspaceWebhook>> ListWebhooksAsync(CancellationToken cancellationToken);
+
+    /// <summary><c>webhooks</c> of <c>GET /v1/convai/settings</c>: the workspace's post-call webhook; null when it has none.</summary>
+    Task<PostCallWebhookSettings?> GetPostCallWebhookAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// <c>platform_settings.workspace_overrides.webhooks</c> of <c>GET /v1/convai/agents/{id}</c>: where the agent sends its
+    /// post-call events instead of the workspace's webhook; null when it does not override it.
+    /// </summary>
+    Task<PostCallWebhookSettings?> GetAgentPostCallWebhookAsync(string agentId, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The SDK's <c>ConvAiWebhooks</c>: the post-call webhook's id and its subscribed events (<c>transcript</c>, <c>audio</c>,
+/// <c>call_initiation_failure</c>, <c>unredacted_transcript</c>, <c>unredacted_audio</c>); null events: the API did not say.
+/// </summary>
+internal sealed record PostCallWebhookSettings(string? WebhookId, IReadOnlyList<string>? Events)
+{
+    /// <summary>The events this app needs, missing from <see cref="Events"/> (none when the API did not list any).</summary>
+    public IReadOnlyList<string> MissingEvents()
+    {
+        if (Events is null) return [];
+        var missing = new List<string>();
+        if (!Events.Any(e => e is "transcript" or "unredacted_transcript")) missing.Add("transcript");
+        if (!Events.Contains("call_initiation_failure")) missing.Add("call_initiation_failure");
+        return missing;
+    }
 }
 
 /// <summary>Filters of the list endpoint; times are sent as unix seconds.</summary>

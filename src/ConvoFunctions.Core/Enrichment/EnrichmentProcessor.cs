@@ -129,8 +129,9 @@ internal sealed partial class EnrichmentProcessor(
         }
         else
         {
-            // Fallback: post_call_transcription's data has the API's conversation shape; the others carry no facts.
-            if (message.Type != WebhookEventTypes.PostCallTranscription)
+            // Fallback: post_call_transcription's data has the API's conversation shape (and so has an unknown type's, or
+            // it would not have been queued); the others carry no facts.
+            if (!WebhookEventTypes.CarriesConversation(message.Type))
             {
                 LogSkipped(message.Type, conversationId, "no API key, and this webhook type carries no conversation facts");
                 return EnrichmentOutcome.Skipped;

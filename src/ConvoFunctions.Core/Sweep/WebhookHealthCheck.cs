@@ -16,13 +16,17 @@ internal sealed record WebhookProblem(string Kind, string Subject, string Title,
 
 /// <summary>
 /// Each sweep: is the ElevenLabs webhook that feeds us auto-disabled or failing, or has nothing arrived for the quiet
-/// period although ElevenLabs lists new conversations? Each problem is an incident: the first sweep that sees it opens
-/// it (an insert only one sweep wins) and raises one alert; it closes when the problem is gone, so a later relapse is
-/// a new incident with a new alert.
+/// period although ElevenLabs lists new conversations? Does the workspace's post-call webhook still point at us and
+/// subscribe to transcripts and call-initiation failures, and does no agent send its events elsewhere? Did ElevenLabs
+/// send an event type this build could not read? Each problem is an incident: the first sweep that sees it opens it (an
+/// insert only one sweep wins) and raises one alert; it closes when the problem is gone, so a later relapse is a new
+/// incident with a new alert.
 /// </summary>
 internal sealed partial class WebhookHealthCheck(
     IConversationDirectory directory,
     IWebhookHeartbeat heartbeat,
+    UnknownWebhookTypes unknownTypes,
+    AgentWebhookOverrides agents,
     StorageAccount storage,
     AlertDispatcher dispatcher,
     AlertFactory factory,
@@ -37,6 +41,13 @@ internal sealed partial class WebhookHealthCheck(
     public const string AutoDisabled = "auto_disabled";
     public const string Failing = "failing";
     public const string Quiet = "quiet";
+    public const string Elsewhere = "elsewhere";
+    public const string Unsubscribed = "unsubscribed";
+    public const string AgentsElsewhere = "agents_elsewhere";
+    public const string UnknownType = "unknown_type";
+
+    /// <summary>An event type not read is reported while one arrived this recently.</summary>
+    public static readonly TimeSpan UnknownTypeWindow = TimeSpan.FromDays(1);
 
     private readonly List<(string Key, string Generation)> _handled = [];
 
@@ -45,19 +56,27 @@ internal sealed partial class WebhookHealthCheck(
     /// <summary>The alert rows this check raised or finished in its last run.</summary>
     public IReadOnlyList<(string Key, string Generation)> Handled => _handled;
 
-    public async Task<IReadOnlyList<WebhookProblem>> CheckAsync(CancellationToken cancellationToken)
+    /// <param name="agentsSeen">The agents of the conversations this sweep read: their webhook overrides are checked.</param>
+    public async Task<IReadOnlyList<WebhookProblem>> CheckAsync(IReadOnlyCollection<string> agentsSeen, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         if (!settings.WebhookHealthEnabled) return [];
-        if (!directory.IsConfigured)
-        {
-            LogNotConfigured();
-            return [];
-        }
 
         _handled.Clear();
         var now = time.GetUtcNow();
-        var problems = await FindProblemsAsync(now, cancellationToken);
+        agents.Seen(agentsSeen);
+        // Event types are ours to see without the API; the rest needs it, and its incidents stay as they are without it.
+        var problems = await UnknownTypeProblemsAsync(now, cancellationToken);
+        var checkedKinds = new HashSet<string>(StringComparer.Ordinal) { UnknownType };
+        if (directory.IsConfigured)
+        {
+            problems.AddRange(await FindProblemsAsync(now, cancellationToken));
+            checkedKinds = null;
+        }
+        else
+        {
+            LogNotConfigured();
+        }
         var current = problems.Select(p => IncidentRowKey(p.Kind, p.Subject)).ToHashSet(StringComparer.Ordinal);
 
         foreach (var problem in problems) await OpenIncidentAsync(problem, now, cancellationToken);
@@ -68,6 +87,7 @@ internal sealed partial class WebhookHealthCheck(
             cancellationToken: cancellationToken))
         {
             if (current.Contains(open.RowKey)) continue;
+            if (checkedKinds is not null && !checkedKinds.Any(kind => open.RowKey.StartsWith(IncidentRowKey(kind, ""), StringComparison.Ordinal))) continue;
             try
             {
                 await Table.DeleteEntityAsync(open.PartitionKey, open.RowKey, open.ETag, cancellationToken);
@@ -123,6 +143,10 @@ internal sealed partial class WebhookHealthCheck(
             }
         }
 
+        var ours = OurWebhookIds(webhooks, settings.WebhookId, host);
+        problems.AddRange(WorkspaceProblems(await directory.GetPostCallWebhookAsync(cancellationToken), ours, webhooks));
+        if (await AgentProblemAsync(ours, webhooks, now, cancellationToken) is { } agentProblem) problems.Add(agentProblem);
+
         var last = await heartbeat.LastReceivedAsync(cancellationToken);
         var watchingSince = await WatchingSinceAsync(now, cancellationToken);
         if ((last is null || now - last.Value > settings.WebhookQuietPeriod) && now - watchingSince >= settings.WebhookQuietPeriod)
@@ -144,6 +168,76 @@ internal sealed partial class WebhookHealthCheck(
         }
         return problems;
     }
+
+    /// <summary>The ids of the webhooks that feed this app: the one named, else those pointing at this host; null when neither is known.</summary>
+    private static HashSet<string>? OurWebhookIds(IReadOnlyList<WorkspaceWebhook> webhooks, string? webhookId, string? host) =>
+        !string.IsNullOrWhiteSpace(webhookId) ? [webhookId]
+        : string.IsNullOrWhiteSpace(host) ? null
+        : webhooks.Where(w => PointsAt(w.WebhookUrl, host)).Select(w => w.WebhookId).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>The workspace's post-call webhook: ours, and subscribed to what detection reads.</summary>
+    private static IEnumerable<WebhookProblem> WorkspaceProblems(PostCallWebhookSettings? workspace, HashSet<string>? ours, IReadOnlyList<WorkspaceWebhook> webhooks)
+    {
+        var id = workspace?.WebhookId;
+        if (ours is not null && (id is null || !ours.Contains(id)))
+        {
+            yield return new WebhookProblem(Elsewhere, "workspace", "ElevenLabs post-call webhook points elsewhere",
+                (id is null ? "The ElevenLabs workspace has no post-call webhook" : $"The ElevenLabs workspace sends its post-call webhooks to {Describe(id, webhooks)}")
+                + ", not to ConvoFunctions: no call reaches us and duplicate detection is blind. Set it back under ElevenLabs → Agents Platform settings → Post-call webhook.",
+                [new AlertFact("Post-call webhook", id is null ? "none" : Describe(id, webhooks)), new AlertFact("ConvoFunctions' webhook", ours.Count == 0 ? "none points at this app" : string.Join(", ", ours.Order(StringComparer.Ordinal)))]);
+        }
+        if (workspace?.MissingEvents() is { Count: > 0 } missing)
+        {
+            yield return new WebhookProblem(Unsubscribed, "workspace", "ElevenLabs post-call webhook no longer sends what detection reads",
+                $"The workspace's post-call webhook is not subscribed to {string.Join(" and ", missing)}: " +
+                "without transcripts no call reaches us, without call-initiation failures failed attempts go unseen.",
+                [new AlertFact("Subscribed events", string.Join(", ", workspace.Events!)), new AlertFact("Missing", string.Join(", ", missing))]);
+        }
+    }
+
+    /// <summary>One problem naming every agent, among those the sweeps saw, that sends its post-call events elsewhere.</summary>
+    private async Task<WebhookProblem?> AgentProblemAsync(HashSet<string>? ours, IReadOnlyList<WorkspaceWebhook> webhooks, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (ours is null) return null;
+        foreach (var agentId in agents.Due(now))
+        {
+            try
+            {
+                agents.Record(agentId, await directory.GetAgentPostCallWebhookAsync(agentId, cancellationToken), now);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                // A deleted agent or one odd answer must not cost the other checks; read again in an hour.
+                agents.Record(agentId, null, now);
+                LogAgentReadFailed(agentId, ex.GetType().Name);
+            }
+        }
+        var elsewhere = agents.Overriding().Where(a => !ours.Contains(a.Override.WebhookId!)).ToList();
+        if (elsewhere.Count == 0) return null;
+        const int shown = 20;
+        var names = string.Join(", ", elsewhere.Take(shown).Select(a => $"{a.AgentId} → {Describe(a.Override.WebhookId!, webhooks)}"))
+                    + (elsewhere.Count > shown ? $" and {elsewhere.Count - shown} more" : "");
+        return new WebhookProblem(AgentsElsewhere, "agents", "ElevenLabs agents send their post-call webhooks elsewhere",
+            $"{elsewhere.Count} agent(s) override the workspace's post-call webhook and send their events to another webhook: " +
+            "their calls never reach ConvoFunctions and their duplicates go unseen.",
+            [new AlertFact("Agents", names), new AlertFact("Agents elsewhere", elsewhere.Count.ToString(CultureInfo.InvariantCulture))]);
+    }
+
+    /// <summary>Event types ElevenLabs sent in the last day that this build could not read.</summary>
+    private async Task<List<WebhookProblem>> UnknownTypeProblemsAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        (await unknownTypes.SeenSinceAsync(now - UnknownTypeWindow, cancellationToken))
+        .Where(t => !t.Enriched)
+        .Select(t => new WebhookProblem(UnknownType, t.Type, "ElevenLabs sends a webhook type ConvoFunctions does not read",
+            $"Webhooks of type {t.Type} arrive, are archived and counted, but are not read: if they carry calls, those calls are not in detection. " +
+            "Tell the ConvoFunctions maintainers the type, or unsubscribe it in ElevenLabs.",
+            [new AlertFact("Type", t.Type), new AlertFact("Last seen", t.LastSeenAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture))]))
+        .ToList();
+
+    /// <summary>A webhook for people: its name and id, and the host it points at (a URL may carry a token in its query).</summary>
+    private static string Describe(string webhookId, IReadOnlyList<WorkspaceWebhook> webhooks) =>
+        webhooks.FirstOrDefault(w => w.WebhookId == webhookId) is { } w
+            ? $"{w.Name ?? "(unnamed)"} ({w.WebhookId}" + (Uri.TryCreate(w.WebhookUrl, UriKind.Absolute, out var uri) ? $", {uri.Host})" : ")")
+            : webhookId;
 
     private static bool PointsAt(string? url, string host) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Host.Equals(host.Split(':')[0], StringComparison.OrdinalIgnoreCase);
@@ -192,6 +286,9 @@ internal sealed partial class WebhookHealthCheck(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook health check skipped: ElevenLabs:ApiKey is not set")]
     private partial void LogNotConfigured();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading agent {agent_id}'s webhook override failed ({error_type}); read again in an hour")]
+    private partial void LogAgentReadFailed(string agent_id, string error_type);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook health incident {incident} opened")]
     private partial void LogOpened(string incident);

@@ -5,7 +5,11 @@ using System.Text.Json;
 namespace ConvoFunctions.Webhooks;
 
 /// <summary>The few fields of a webhook body that routing needs; everything else stays in the archived body.</summary>
-internal sealed record WebhookEnvelope(string Type, long? EventTimestamp, string? ConversationId, string? AgentId)
+/// <param name="ConversationShaped">
+/// <c>data</c> has a <c>conversation_id</c> and the shape of a conversation (<c>status</c>, <c>transcript</c> or
+/// <c>metadata</c>): an event type we do not know by name (an unredacted variant) can still be enriched like a transcription.
+/// </param>
+internal sealed record WebhookEnvelope(string Type, long? EventTimestamp, string? ConversationId, string? AgentId, bool ConversationShaped = false)
 {
     /// <summary>Ids longer than this are not ElevenLabs ids (theirs are a few dozen characters).</summary>
     public const int MaxIdLength = 256;
@@ -21,6 +25,7 @@ internal sealed record WebhookEnvelope(string Type, long? EventTimestamp, string
         string? type = null, conversationId = null, agentId = null;
         long? eventTimestamp = null;
         var hasData = false;
+        var conversationFields = false;
         error = null;
         if (!System.Text.Unicode.Utf8.IsValid(body))
         {
@@ -50,7 +55,7 @@ internal sealed record WebhookEnvelope(string Type, long? EventTimestamp, string
                         break;
                     case "data" when reader.TokenType == JsonTokenType.StartObject:
                         hasData = true;
-                        (conversationId, agentId) = ReadData(ref reader, ref error);
+                        (conversationId, agentId, conversationFields) = ReadData(ref reader, ref error);
                         break;
                     default:
                         reader.Skip();
@@ -74,12 +79,13 @@ internal sealed record WebhookEnvelope(string Type, long? EventTimestamp, string
             (_, false) => "The body has no \"data\" object.",
             _ => null,
         };
-        return error is null ? new WebhookEnvelope(type!, eventTimestamp, conversationId, agentId) : null;
+        return error is null ? new WebhookEnvelope(type!, eventTimestamp, conversationId, agentId, conversationId is not null && conversationFields) : null;
     }
 
-    private static (string? ConversationId, string? AgentId) ReadData(ref Utf8JsonReader reader, ref string? error)
+    private static (string? ConversationId, string? AgentId, bool ConversationFields) ReadData(ref Utf8JsonReader reader, ref string? error)
     {
         string? conversationId = null, agentId = null;
+        var conversationFields = false;
         while (error is null && reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var name = reader.GetString();
@@ -93,14 +99,19 @@ internal sealed record WebhookEnvelope(string Type, long? EventTimestamp, string
                     agentId = Id(ref reader, "data.agent_id", ref error);
                     break;
                 case "metadata" when reader.TokenType == JsonTokenType.StartObject:
+                    conversationFields = true;
                     ReadMetadata(ref reader, ref error);
+                    break;
+                case "status" or "transcript":
+                    conversationFields = true;
+                    reader.Skip();
                     break;
                 default:
                     reader.Skip();
                     break;
             }
         }
-        return (conversationId, agentId);
+        return (conversationId, agentId, conversationFields);
     }
 
     private static void ReadMetadata(ref Utf8JsonReader reader, ref string? error)

@@ -13,4 +13,10 @@ internal static class WebhookEventTypes
         [PostCallTranscription, PostCallTranscriptionOtel, PostCallAudio, CallInitiationFailure];
 
     public static bool IsKnown(string type) => Known.Contains(type);
+
+    /// <summary>
+    /// Whether the body's <c>data</c> is a conversation in the API's shape, which enrichment can read without an API
+    /// key: a transcription, or a type we do not know by name that has that shape (queued only when it does).
+    /// </summary>
+    public static bool CarriesConversation(string type) => type == PostCallTranscription || !IsKnown(type);
 }

@@ -13,6 +13,7 @@ internal sealed partial class WebhookIngestor(
     WebhookSignatureVerifier verifier,
     WebhookStore store,
     IWebhookHeartbeat heartbeat,
+    UnknownWebhookTypes unknownTypes,
     IOptions<WebhookOptions> options,
     TimeProvider time,
     ILogger<WebhookIngestor> logger)
@@ -57,11 +58,12 @@ internal sealed partial class WebhookIngestor(
             envelope.Type, envelope.ConversationId, envelope.AgentId, envelope.EventTimestamp,
             envelope.BlobName(sha256, receivedAt), sha256, receivedAt);
         var known = WebhookEventTypes.IsKnown(envelope.Type);
+        var queued = known || envelope.ConversationShaped;
 
         try
         {
             await store.ArchiveAsync(message.Blob, bytes, cancellationToken);
-            if (known) await store.EnqueueAsync(message, cancellationToken);
+            if (queued) await store.EnqueueAsync(message, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -73,8 +75,9 @@ internal sealed partial class WebhookIngestor(
         // The health check's "last webhook received": as the webhook arrives, not once it is enriched (an API outage
         // or a revoked key is not silence). Off the request's critical path, and a lost beat is harmless.
         _ = RecordHeartbeatAsync(receivedAt);
+        if (!known) _ = NoticeUnknownTypeAsync(message, queued);
 
-        if (!known)
+        if (!queued)
         {
             // ElevenLabs counts only a 200 as delivered, and repeated failures auto-disable the webhook.
             LogUnknownType(message.Type, message.ConversationId, message.Blob);
@@ -94,6 +97,18 @@ internal sealed partial class WebhookIngestor(
         catch (Exception ex)
         {
             LogHeartbeatFailed(ex.GetType().Name);
+        }
+    }
+
+    private async Task NoticeUnknownTypeAsync(WebhookEventMessage message, bool enriched)
+    {
+        try
+        {
+            await unknownTypes.NoticeAsync(message.Type, message.ConversationId, enriched, message.ReceivedAt, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            LogUnknownTypeNotRecorded(message.Type, ex.GetType().Name);
         }
     }
 
@@ -161,8 +176,11 @@ internal sealed partial class WebhookIngestor(
     [LoggerMessage(Level = LogLevel.Information, Message = "Webhook {webhook_type} queued for conversation {conversation_id} (agent {agent_id}, {body_bytes} bytes)")]
     private partial void LogQueued(string webhook_type, string? conversation_id, string? agent_id, int body_bytes);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook of unknown type {webhook_type} for conversation {conversation_id} archived as {blob}, not queued")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Webhook of unknown type {webhook_type} for conversation {conversation_id} archived as {blob}, not queued")]
     private partial void LogUnknownType(string webhook_type, string? conversation_id, string blob);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording unknown webhook type {webhook_type} for the health check failed ({error_type}); the next one of its type records it")]
+    private partial void LogUnknownTypeNotRecorded(string webhook_type, string error_type);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Recording the webhook heartbeat failed ({error_type}); the next webhook records it")]
     private partial void LogHeartbeatFailed(string error_type);

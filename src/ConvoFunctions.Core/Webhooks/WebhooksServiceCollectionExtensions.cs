@@ -14,6 +14,8 @@ internal static class WebhooksServiceCollectionExtensions
         services.AddSingleton<WebhookSignatureVerifier>();
         services.AddSingleton<WebhookStore>();
         services.TryAddSingleton<IWebhookHeartbeat, TableWebhookHeartbeat>();
+        services.AddMetrics();
+        services.AddSingleton<UnknownWebhookTypes>();
         services.AddSingleton<WebhookIngestor>();
         services.AddSingleton<PoisonQueue>();
         return services;

@@ -687,6 +687,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
               "is_disabled":false,"is_auto_disabled":true,"created_at_unix":1763900000,"auth_type":"hmac",
               "most_recent_failure_error_code":503,"most_recent_failure_timestamp":1763996000,"some_new_field":{"x":1}}]
             """)!.AsArray();
+        PostCallWebhookIs("wh_feed");
         await using var services = Services(new() { [SettingNames.DetectionWebhookHealthEnabled] = "true", [SettingNames.DetectionWebhookId] = "wh_feed" });
         await services.GetRequiredService<IWebhookHeartbeat>().RecordAsync(_time.GetUtcNow().AddMinutes(-1), CancellationToken.None);
 
@@ -718,6 +719,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
             [{"name":"ConvoFunctions","webhook_id":"wh_ours","webhook_url":"https://func-convo.azurewebsites.net/api/webhooks/elevenlabs","is_disabled":false,"is_auto_disabled":true},
              {"name":"CRM sync","webhook_id":"wh_other","webhook_url":"https://crm.example.com/hooks","is_disabled":false,"is_auto_disabled":true}]
             """)!.AsArray();
+        PostCallWebhookIs("wh_ours");
         await using var services = Services(new()
         {
             [SettingNames.DetectionWebhookHealthEnabled] = "true",
@@ -730,6 +732,77 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(["wh_ours"], result.WebhookProblems.Select(p => p.Subject));
         Assert.DoesNotContain("wh_other", Assert.Single(TeamsPosts).Body);
     }
+
+    [Fact]
+    public async Task A_post_call_webhook_switched_to_another_URL_opens_one_webhook_incident()
+    {
+        _elevenLabs.Webhooks = JsonNode.Parse("""
+            [{"name":"ConvoFunctions","webhook_id":"wh_ours","webhook_url":"https://func-convo.azurewebsites.net/api/webhooks/elevenlabs?code=secret-function-key","is_disabled":false,"is_auto_disabled":false},
+             {"name":"CRM sync","webhook_id":"wh_crm","webhook_url":"https://crm.example.com/hooks?token=crm-secret","is_disabled":false,"is_auto_disabled":false}]
+            """)!.AsArray();
+        PostCallWebhookIs("wh_crm");
+        await using var services = Services(new() { [SettingNames.DetectionWebhookHealthEnabled] = "true", ["WEBSITE_HOSTNAME"] = "func-convo.azurewebsites.net" });
+        await services.GetRequiredService<IWebhookHeartbeat>().RecordAsync(_time.GetUtcNow().AddMinutes(-1), CancellationToken.None);
+
+        var first = await SweepAsync(services);
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await SweepAsync(services);
+
+        Assert.Equal(WebhookHealthCheck.Elsewhere, Assert.Single(first.WebhookProblems).Kind);
+        var teams = Assert.Single(TeamsPosts);
+        Assert.Contains("CRM sync (wh_crm, crm.example.com)", teams.Body);
+        Assert.DoesNotContain("secret", teams.Body);
+        Assert.Single(EmailPosts);
+
+        // Set back: the incident closes, and nothing more is sent.
+        PostCallWebhookIs("wh_ours");
+        _time.Advance(TimeSpan.FromMinutes(5));
+        Assert.Empty((await SweepAsync(services)).WebhookProblems);
+        Assert.Single(TeamsPosts);
+    }
+
+    [Fact]
+    public async Task A_post_call_webhook_without_call_initiation_failures_is_a_problem()
+    {
+        PostCallWebhookIs("wh_local", "transcript", "audio");
+        await using var services = Services(new() { [SettingNames.DetectionWebhookHealthEnabled] = "true", [SettingNames.DetectionWebhookId] = "wh_local" });
+        await services.GetRequiredService<IWebhookHeartbeat>().RecordAsync(_time.GetUtcNow().AddMinutes(-1), CancellationToken.None);
+
+        var problem = Assert.Single((await SweepAsync(services)).WebhookProblems);
+
+        Assert.Equal(WebhookHealthCheck.Unsubscribed, problem.Kind);
+        Assert.Contains("call_initiation_failure", problem.Summary);
+        Assert.DoesNotContain("transcript and", problem.Summary); // transcripts are subscribed
+    }
+
+    [Fact]
+    public async Task Agents_whose_events_go_elsewhere_are_named_in_one_incident()
+    {
+        PostCallWebhookIs("wh_local");
+        _elevenLabs.AgentOverrides["agent_01jx7sample0000000000000"] = JsonNode.Parse("""{"webhooks":{"post_call_webhook_id":"wh_old_crm","events":["transcript"]}}""")!.AsObject();
+        await KnowRealAndBlank();
+        await using var services = Services(new() { [SettingNames.DetectionWebhookHealthEnabled] = "true", [SettingNames.DetectionWebhookId] = "wh_local" });
+        await services.GetRequiredService<IWebhookHeartbeat>().RecordAsync(_time.GetUtcNow().AddMinutes(-1), CancellationToken.None);
+
+        var problem = Assert.Single((await SweepAsync(services)).WebhookProblems);
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await SweepAsync(services);
+
+        Assert.Equal(WebhookHealthCheck.AgentsElsewhere, problem.Kind);
+        Assert.Contains("agent_01jx7sample0000000000000 → wh_old_crm", problem.Facts.Single(f => f.Name == "Agents").Value);
+        Assert.Single(TeamsPosts, p => p.Body.Contains("agents send their post-call webhooks elsewhere", StringComparison.Ordinal));
+        // Read once: the next sweep, within the hour, uses what it read.
+        Assert.Single(_elevenLabs.Requests, r => r.PathAndQuery.StartsWith("/v1/convai/agents/", StringComparison.Ordinal));
+    }
+
+    /// <summary>The workspace's post-call webhook (<c>GET /v1/convai/settings</c>), subscribed to the given events.</summary>
+    private void PostCallWebhookIs(string webhookId, params string[] events) =>
+        _elevenLabs.Settings["webhooks"] = new JsonObject
+        {
+            ["post_call_webhook_id"] = webhookId,
+            ["events"] = new JsonArray((events.Length == 0 ? ["transcript", "call_initiation_failure"] : events).Select(e => (JsonNode)e).ToArray()),
+            ["send_audio"] = false,
+        };
 
     [Fact]
     public async Task Quiet_webhook_while_ElevenLabs_lists_conversations_raises_a_health_alert()

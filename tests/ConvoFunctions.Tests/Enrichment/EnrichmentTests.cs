@@ -395,6 +395,21 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Single(await RowsAsync(StorageNames.ConversationsTable)); // the audio webhook carries no facts
     }
 
+    [Fact]
+    public async Task Without_an_api_key_an_unknown_type_whose_data_is_a_conversation_is_read_from_its_body()
+    {
+        await using var services = Services(new() { [SettingNames.ElevenLabsApiKey] = null });
+        var transcription = System.Text.Json.Nodes.JsonNode.Parse(Fixtures.Text(Fixtures.Transcription))!;
+        transcription["type"] = "post_call_transcription_unredacted";
+        await IngestAsync(services, System.Text.Encoding.UTF8.GetBytes(transcription.ToJsonString()));
+
+        Assert.Null(await DeliverAsync(services));
+
+        var row = await ConversationAsync(RealId);
+        Assert.Equal("webhook", row.GetString("Source"));
+        Assert.Equal(TwilioKey, row.GetString("CallKey"));
+    }
+
     private ServiceProvider Services(Dictionary<string, string?>? overrides = null)
     {
         var settings = EnrichmentStorage.Settings(_api.BaseAddress);

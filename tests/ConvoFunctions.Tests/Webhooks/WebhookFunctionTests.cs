@@ -187,6 +187,76 @@ public sealed class WebhookFunctionTests(AzuriteFixture azurite) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task An_unknown_type_whose_data_is_a_conversation_is_queued_to_be_enriched_like_a_transcription()
+    {
+        var conversation = JsonSerializer.Deserialize<JsonElement>(Samples.RealConversation);
+        var body = JsonSerializer.SerializeToUtf8Bytes(new { type = "post_call_transcription_unredacted", event_timestamp = 1763996550, data = conversation });
+
+        var (status, json) = await PostAsync(body, Sign(body));
+
+        Assert.Equal(200, status);
+        Assert.Equal("queued", json.GetProperty("status").GetString());
+        var message = WebhookEventMessage.Parse(Assert.Single(await PeekAsync()).MessageText);
+        Assert.Equal("post_call_transcription_unredacted", message.Type);
+        Assert.Equal("conv_sample_real_01", message.ConversationId);
+        Assert.True(WebhookEventTypes.CarriesConversation(message.Type)); // read from the body when no API key is set
+    }
+
+    [Fact]
+    public async Task An_unknown_type_is_counted_warned_once_a_day_and_reported_by_the_health_check()
+    {
+        var type = "unredacted_audio_" + Guid.NewGuid().ToString("N")[..8];
+        var body = Encoding.UTF8.GetBytes($$$"""{"type":"{{{type}}}","event_timestamp":1763996550,"data":{"conversation_id":"conv_x","full_audio":"AAAA"}}""");
+        await using var services = TestServices.Create(azurite.ConnectionString, _time);
+        var counted = new List<(long Value, string? Type, bool? Enriched)>();
+        using var listener = Listen(services, "convo.webhooks.unknown_type", counted);
+
+        for (var i = 0; i < 3; i++)
+        {
+            var context = Request(body, Sign(body));
+            Assert.Equal(200, ((ContentResult)await Function(services).Run(context.Request, CancellationToken.None)).StatusCode);
+        }
+
+        Assert.Empty(await PeekAsync());
+        Assert.Equal(3, counted.Where(c => c.Type == type && c.Enriched == false).Sum(c => c.Value));
+        var unknown = services.GetRequiredService<UnknownWebhookTypes>();
+        // Recorded off the request path: await it rather than assume it finished with the answer.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!(await unknown.SeenSinceAsync(Now.AddMinutes(-1), timeout.Token)).Any(t => t.Type == type)) await Task.Delay(20, timeout.Token);
+        Assert.Single(services.GetRequiredService<TestLog>().Lines, l => l.Contains($"Webhook type {type} is not one this build knows", StringComparison.Ordinal));
+
+        var problems = await services.GetRequiredService<ConvoFunctions.Sweep.WebhookHealthCheck>().CheckAsync([], CancellationToken.None);
+        var problem = Assert.Single(problems, p => p.Subject == type);
+        Assert.Equal(ConvoFunctions.Sweep.WebhookHealthCheck.UnknownType, problem.Kind);
+    }
+
+    private static System.Diagnostics.Metrics.MeterListener Listen(IServiceProvider services, string name, List<(long, string?, bool?)> into)
+    {
+        // Only this provider's meter: other tests running in parallel count on meters of their own.
+        var factory = services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Scope == factory && instrument.Name == name) l.EnableMeasurementEvents(instrument);
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            string? type = null;
+            bool? enriched = null;
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "type") type = tag.Value as string;
+                if (tag.Key == "enriched") enriched = tag.Value as bool?;
+            }
+            lock (into) into.Add((value, type, enriched));
+        });
+        listener.Start();
+        return listener;
+    }
+
+    [Fact]
     public async Task Identical_redelivery_writes_the_same_blob()
     {
         var body = Fixtures.Bytes(Fixtures.Transcription);
