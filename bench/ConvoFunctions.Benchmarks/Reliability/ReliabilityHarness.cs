@@ -98,9 +98,12 @@ internal sealed partial class ReliabilityHarness(ReliabilityOptions options, Tex
                     .Select(g => $"{g.Call}: Teams {g.Teams}, email {g.Email}")
                     .ToList(),
                 MissedGroups = duplicates.Where(g => !alerted.Contains(g)).Select(Describe).ToList(),
-                FalseAlerts = alerted.Where(c => c.BlankId is null).Select(Describe).ToList(),
+                FalseAlerts = alerted.Where(c => c.BlankId is null).Select(Describe)
+                    .Concat(WidgetsAlerted(scenario, teams).Concat(WidgetsAlerted(scenario, email)).Distinct().Select(c => Describe(c) + ": its widget visit"))
+                    .ToList(),
                 MixedAlerts = teamsAlerts.Concat(emailAlerts).Where(a => a.Count > 1).Select(a => string.Join(" + ", a.Select(Describe))).ToList(),
-                Shapes = duplicates.GroupBy(c => c.Shape).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}").ToList(),
+                Shapes = scenario.Calls.Where(c => c.BlankId is not null || c.WidgetId is not null)
+                    .GroupBy(c => c.Shape).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}").ToList(),
                 QueueDrained = drained,
                 ConversationsWithRows = rows.Count,
                 ConversationsAcknowledged = acknowledgedIds.Count,
@@ -171,6 +174,10 @@ internal sealed partial class ReliabilityHarness(ReliabilityOptions options, Tex
                 .Where(byConversation.ContainsKey).Select(id => byConversation[id]).ToHashSet())
             .ToList();
     }
+
+    /// <summary>The calls whose widget visit an alert named: a widget visit is never a call's sibling.</summary>
+    private static IEnumerable<PlannedCall> WidgetsAlerted(Scenario scenario, StandInReceiver channel) =>
+        scenario.Calls.Where(c => c.WidgetId is not null && channel.Accepted.Any(body => body.Contains(c.WidgetId, StringComparison.Ordinal)));
 
     private static string Describe(PlannedCall call) => $"call {call.Index} ({call.Shape}, {call.CallSid})";
 

@@ -30,10 +30,36 @@ internal enum CallShape
 
     /// <summary>The previous call's caller dialling again within the fuzzy gap, with a call SID of its own.</summary>
     Redial,
+
+    /// <summary>
+    /// The blank sibling is a Python SDK session (no phone metadata) that code opened and closed at once, 3 s after the
+    /// call started: <c>done</c>, no message, 0 s. A probable sibling.
+    /// </summary>
+    SdkDoneBlank,
+
+    /// <summary>The blank sibling is a JS SDK session in which only the agent's greeting was spoken (2 s, no user audio).</summary>
+    GreetingOnly,
+
+    /// <summary>A SIP trunk fed by Twilio Elastic SIP: <c>sip_trunking</c> conversations carrying Twilio's CallSid.</summary>
+    SipOverTwilio,
+
+    /// <summary>No blank sibling, but a website visitor's blank widget session of the same agent 4 s after the call: in no alert.</summary>
+    WidgetNextToCall,
 }
 
 /// <summary>A telephony call of the scenario: one real conversation, and maybe a blank sibling.</summary>
-internal sealed record PlannedCall(int Index, string CallSid, string Caller, string RealId, string? BlankId, DateTimeOffset Start, CallShape Shape = CallShape.Plain);
+/// <param name="WidgetId">A widget visit next to the call (<see cref="CallShape.WidgetNextToCall"/>), which no alert may name.</param>
+internal sealed record PlannedCall(int Index, string CallSid, string Caller, string RealId, string? BlankId, DateTimeOffset Start, CallShape Shape = CallShape.Plain)
+{
+    /// <summary>
+    /// The call's agent. A probable sibling joins the nearest call of its agent, and the scenario's calls are a second
+    /// or so apart: a session 3 s after one call is nearer the next. Which call it belongs to is then unknowable, for us
+    /// as for ElevenLabs, so the SDK shapes take an agent of their own.
+    /// </summary>
+    public string AgentId { get; init; } = Scenario.AgentId;
+
+    public string? WidgetId { get; init; }
+}
 
 /// <summary>
 /// The load the harness sends: calls with a real conversation, a share with a blank sibling (some of whose
@@ -48,6 +74,13 @@ internal sealed class Scenario
     public required IReadOnlyList<PlannedCall> Calls { get; init; }
     public required IReadOnlyList<PlannedWebhook> Webhooks { get; init; }
     public required IReadOnlyDictionary<string, JsonObject> Conversations { get; init; }
+
+    // Redial follows a Plain call (the previous caller dials again; a keyless call's caller would join the redial).
+    private static readonly CallShape[] EveryShape =
+    [
+        CallShape.Plain, CallShape.Redial, CallShape.LateReplay, CallShape.SipPartialCallId, CallShape.Keyless,
+        CallShape.SdkDoneBlank, CallShape.GreetingOnly, CallShape.SipOverTwilio, CallShape.WidgetNextToCall,
+    ];
 
     public static Scenario Create(ReliabilityOptions options, DateTimeOffset now)
     {
@@ -67,14 +100,23 @@ internal sealed class Scenario
             var start = first + spacing * i;
             var hasBlank = random.NextDouble() < options.DuplicateShare;
             // Four in ten calls take one of the shapes real traffic has and tidy traffic lacks.
-            var shape = random.Next(0, 10) switch
+            // The first calls take every shape once, with a blank sibling, so that even a small run has them all.
+            var shape = i < EveryShape.Length ? EveryShape[i] : random.Next(0, 14) switch
             {
                 1 => CallShape.LateReplay,
                 2 => CallShape.SipPartialCallId,
                 3 => CallShape.Keyless,
                 4 when calls.Count > 0 && calls[^1].Shape == CallShape.Plain => CallShape.Redial,
+                5 => CallShape.SdkDoneBlank,
+                6 => CallShape.GreetingOnly,
+                7 => CallShape.SipOverTwilio,
+                8 => CallShape.WidgetNextToCall,
                 _ => CallShape.Plain,
             };
+            // The SDK shapes are shapes of the blank sibling; a widget visit stands in for one.
+            if (shape is CallShape.SdkDoneBlank or CallShape.GreetingOnly) hasBlank = true;
+            if (i < EveryShape.Length) hasBlank = true;
+            if (shape is CallShape.WidgetNextToCall) hasBlank = false;
             var caller = $"+4477009{i:D5}";
             if (shape == CallShape.LateReplay) start -= TimeSpan.FromHours(3);
             if (shape == CallShape.Redial)
@@ -84,7 +126,11 @@ internal sealed class Scenario
                 start = calls[^1].Start.AddSeconds(60);
             }
             var call = new PlannedCall(i, $"CA{i:x8}{options.Seed:x8}0000000000000000", caller,
-                $"conv_rel_{options.Seed}_{i}_real", hasBlank ? $"conv_rel_{options.Seed}_{i}_blank" : null, start, shape);
+                $"conv_rel_{options.Seed}_{i}_real", hasBlank ? $"conv_rel_{options.Seed}_{i}_blank" : null, start, shape)
+            {
+                AgentId = shape is CallShape.SdkDoneBlank or CallShape.GreetingOnly ? $"{Scenario.AgentId}_sdk_{i}" : Scenario.AgentId,
+                WidgetId = shape is CallShape.WidgetNextToCall ? $"conv_rel_{options.Seed}_{i}_widget" : null,
+            };
             calls.Add(call);
 
             var real = Conversation(call, call.RealId, blank: false);
@@ -103,6 +149,14 @@ internal sealed class Scenario
                     webhooks.Add(Webhook("blank", WebhookEventTypes.PostCallTranscription, call.BlankId, blank, now));
                     if (random.NextDouble() < 0.3) webhooks.Add(webhooks[^1] with { Kind = "redelivery" });
                 }
+            }
+
+            if (call.WidgetId is not null)
+            {
+                var widget = Widget(call);
+                conversations[call.WidgetId] = widget;
+                // Half send a webhook; the other half only discovery can meet, and it should not even read their details.
+                if (random.NextDouble() < 0.5) webhooks.Add(Webhook("widget", WebhookEventTypes.PostCallTranscription, call.WidgetId, widget, now));
             }
 
             if (random.NextDouble() < options.InitiationFailureShare)
@@ -136,7 +190,7 @@ internal sealed class Scenario
         var start = (blank ? call.Start.AddSeconds(-1) : call.Start).ToUnixTimeSeconds();
         var conversation = new JsonObject
         {
-            ["agent_id"] = AgentId,
+            ["agent_id"] = call.AgentId,
             ["conversation_id"] = id,
             ["status"] = blank ? "initiated" : "done",
             ["transcript"] = transcript,
@@ -145,6 +199,8 @@ internal sealed class Scenario
                 ["start_time_unix_secs"] = start,
                 ["call_duration_secs"] = blank ? 0 : 95,
                 ["termination_reason"] = blank ? "" : "Call ended by remote party",
+                ["conversation_initiation_source"] = "twilio",
+                ["authorization_method"] = "public",
                 ["phone_call"] = new JsonObject
                 {
                     ["direction"] = "inbound",
@@ -184,7 +240,48 @@ internal sealed class Scenario
                 phone.Remove("stream_sid");
                 variables.Remove("system__call_sid");
                 break;
+            case CallShape.SipOverTwilio:
+                phone["type"] = "sip_trunking";
+                phone.Remove("stream_sid");
+                variables.Remove("system__call_sid");
+                conversation["metadata"]!["conversation_initiation_source"] = "sip_trunk";
+                break;
+            case CallShape.SdkDoneBlank or CallShape.GreetingOnly when blank:
+                return Session(conversation, call.Start.AddSeconds(call.Shape == CallShape.SdkDoneBlank ? 3 : 2),
+                    call.Shape == CallShape.SdkDoneBlank ? "python_sdk" : "js_sdk", greeting: call.Shape == CallShape.GreetingOnly);
         }
+        return conversation;
+    }
+
+    /// <summary>A website visitor who opened the widget 4 s after the call and said nothing.</summary>
+    private static JsonObject Widget(PlannedCall call)
+    {
+        var widget = Conversation(call, call.WidgetId!, blank: true);
+        return Session(widget, call.Start.AddSeconds(4), "widget", greeting: false);
+    }
+
+    /// <summary>
+    /// The conversation as a session without phone metadata, <c>done</c>, in which the caller never spoke: nothing at
+    /// all (0 s), or the agent's greeting alone (2 s).
+    /// </summary>
+    private static JsonObject Session(JsonObject conversation, DateTimeOffset start, string source, bool greeting)
+    {
+        var metadata = conversation["metadata"]!.AsObject();
+        metadata.Remove("phone_call");
+        conversation["conversation_initiation_client_data"] = new JsonObject { ["dynamic_variables"] = new JsonObject() };
+        conversation["status"] = "done";
+        metadata["start_time_unix_secs"] = start.ToUnixTimeSeconds();
+        metadata["accepted_time_unix_secs"] = start.ToUnixTimeSeconds();
+        metadata["conversation_initiation_source"] = source;
+        metadata["authorization_method"] = "signed_url";
+        metadata["termination_reason"] = "Client disconnected";
+        metadata["call_duration_secs"] = greeting ? 2 : 0;
+        conversation["transcript"] = greeting
+            ? new JsonArray(new JsonObject { ["role"] = "agent", ["message"] = "Hello, how can I help?", ["time_in_call_secs"] = 0 })
+            : new JsonArray();
+        conversation["has_audio"] = greeting;
+        conversation["has_response_audio"] = greeting;
+        conversation["has_user_audio"] = false;
         return conversation;
     }
 
