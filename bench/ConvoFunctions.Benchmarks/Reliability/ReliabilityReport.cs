@@ -58,7 +58,7 @@ internal sealed record ReliabilityReport
         output.WriteLine($"not acknowledged (sender gave up / audio not retried) {NotAcknowledged}; 503 answers seen {ServiceUnavailableAnswers}");
         output.WriteLine($"conversations with rows         {ConversationsWithRows}/{ConversationsAcknowledged} acknowledged (queue drained: {QueueDrained})");
         output.WriteLine($"duplicate groups / alerted       {DuplicateGroups} / {AlertedGroups}; alerts sent: Teams {TeamsAlerts}, email {EmailAlerts}");
-        output.WriteLine($"duplicate groups by call shape  {string.Join(", ", Shapes)}");
+        output.WriteLine($"calls by shape (duplicate groups; WidgetNextToCall: single calls with a widget visit) {string.Join(", ", Shapes)}");
         output.WriteLine($"groups alerted more than once   {DoubledGroups.Count}");
         foreach (var line in DoubledGroups.Take(10)) output.WriteLine($"  doubled: {line}");
         output.WriteLine($"duplicate groups never alerted  {MissedGroups.Count}");

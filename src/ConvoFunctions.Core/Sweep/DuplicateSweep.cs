@@ -206,7 +206,8 @@ internal sealed partial class DuplicateSweep(
         }
 
         // The health check runs before the retries so that its own new alerts count as handled in this sweep.
-        var problems = await Isolated("webhook health", [], () => health.CheckAsync(observed.Select(c => c.AgentId).Where(a => a.Length > 0).Distinct(StringComparer.Ordinal).ToList(), cancellationToken), (IReadOnlyList<WebhookProblem>)[]);
+        var agentsSeen = observed.Select(c => c.AgentId).Where(a => a.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+        var problems = await Isolated("webhook health", [], () => health.CheckAsync(agentsSeen, cancellationToken), (IReadOnlyList<WebhookProblem>)[]);
         var handled = outcomes.Select(o => (o.Key, o.Generation)).Concat(health.Handled).ToHashSet();
         foreach (var resumed in await Isolated("alert retries", [], () => dispatcher.ResumeOpenAsync(handled, cancellationToken), (IReadOnlyList<AlertOutcome>)[]))
         {

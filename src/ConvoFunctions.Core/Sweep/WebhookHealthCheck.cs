@@ -65,18 +65,11 @@ internal sealed partial class WebhookHealthCheck(
         _handled.Clear();
         var now = time.GetUtcNow();
         agents.Seen(agentsSeen);
-        // Event types are ours to see without the API; the rest needs it, and its incidents stay as they are without it.
+        // Event types are ours to see without the API; the rest needs it.
         var problems = await UnknownTypeProblemsAsync(now, cancellationToken);
-        var checkedKinds = new HashSet<string>(StringComparer.Ordinal) { UnknownType };
-        if (directory.IsConfigured)
-        {
-            problems.AddRange(await FindProblemsAsync(now, cancellationToken));
-            checkedKinds = null;
-        }
-        else
-        {
-            LogNotConfigured();
-        }
+        var apiChecked = directory.IsConfigured;
+        if (apiChecked) problems.AddRange(await FindProblemsAsync(now, cancellationToken));
+        else LogNotConfigured();
         var current = problems.Select(p => IncidentRowKey(p.Kind, p.Subject)).ToHashSet(StringComparer.Ordinal);
 
         foreach (var problem in problems) await OpenIncidentAsync(problem, now, cancellationToken);
@@ -87,7 +80,8 @@ internal sealed partial class WebhookHealthCheck(
             cancellationToken: cancellationToken))
         {
             if (current.Contains(open.RowKey)) continue;
-            if (checkedKinds is not null && !checkedKinds.Any(kind => open.RowKey.StartsWith(IncidentRowKey(kind, ""), StringComparison.Ordinal))) continue;
+            // Without the API its problems were not looked at: their incidents stay as they are.
+            if (!apiChecked && !open.RowKey.StartsWith(IncidentRowKey(UnknownType, ""), StringComparison.Ordinal)) continue;
             try
             {
                 await Table.DeleteEntityAsync(open.PartitionKey, open.RowKey, open.ETag, cancellationToken);
