@@ -170,21 +170,25 @@ internal sealed class AlertLedger(StorageAccount storage)
     }
 
     /// <summary>The keys of the alerts any of these conversations already belongs to (point reads), smallest first.</summary>
-    public async Task<IReadOnlyList<string>> AlertKeysOfAsync(IEnumerable<string> conversationIds, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<string>> AlertKeysOfAsync(IEnumerable<string> conversationIds, CancellationToken cancellationToken) =>
+        (await AlertedWithAsync(conversationIds, cancellationToken)).Values.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>The alert key of each of these conversations that was alerted (one point read each).</summary>
+    public async Task<IReadOnlyDictionary<string, string>> AlertedWithAsync(IEnumerable<string> conversationIds, CancellationToken cancellationToken)
     {
-        var keys = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var id in conversationIds)
+        var keys = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var id in conversationIds.Distinct(StringComparer.Ordinal))
         {
             try
             {
                 var row = await Table.GetEntityIfExistsAsync<TableEntity>(MemberPartition, TableKeys.Sanitize(id), select: ["AlertKey"], cancellationToken: cancellationToken);
-                if (row.HasValue && row.Value!.GetString("AlertKey") is { Length: > 0 } key) keys.Add(key);
+                if (row.HasValue && row.Value!.GetString("AlertKey") is { Length: > 0 } key) keys[id] = key;
             }
             catch (RequestFailedException ex) when (ex.Status == 404)
             {
             }
         }
-        return keys.ToList();
+        return keys;
     }
 
     /// <summary>Notes that these conversations belong to the alert <paramref name="alertKey"/> (idempotent).</summary>

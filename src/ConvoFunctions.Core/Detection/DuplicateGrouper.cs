@@ -1,8 +1,13 @@
 namespace ConvoFunctions.Detection;
 
 /// <summary>How conversations are joined into calls (from <see cref="DetectionOptions"/>).</summary>
+/// <param name="AlertedWith">
+/// The alert each conversation was already alerted with (the ledger's member index), when known: a probable sibling
+/// stays with the call it was alerted with.
+/// </param>
 internal sealed record GroupingRules(TimeSpan FuzzyGap, TimeSpan ProbableSiblingGap, TimeSpan SettleDelay,
-    int BlankMaxSeconds = Conversations.ConversationClassifier.DefaultBlankMaxSeconds)
+    int BlankMaxSeconds = Conversations.ConversationClassifier.DefaultBlankMaxSeconds,
+    IReadOnlyDictionary<string, string>? AlertedWith = null)
 {
     public static GroupingRules From(DetectionOptions options) =>
         new(options.FuzzyGap, options.ProbableSiblingGap, options.SettleDelay, options.BlankMaxSeconds);
@@ -73,7 +78,9 @@ internal static class DuplicateGrouper
         foreach (var c in sessions)
         {
             var mayBeBlank = !c.IsSettled(rules.SettleDelay) || c.IsBlank;
-            var home = mayBeBlank && c.MayBeProbableSibling ? Nearest(calls, c, rules.ProbableSiblingGap, k => k.AgentId == c.AgentId && k.IsPhoneCall) : null;
+            var home = !mayBeBlank || !c.MayBeProbableSibling ? null
+                : rules.AlertedWith?.GetValueOrDefault(c.ConversationId) is { } alertKey ? AlertedCall(calls, alertKey, rules.AlertedWith)
+                : Nearest(calls, c, rules.ProbableSiblingGap, k => k.AgentId == c.AgentId && k.IsPhoneCall);
             if (home is null)
             {
                 alone.Add(c);
@@ -132,6 +139,13 @@ internal static class DuplicateGrouper
             .Select(g => new Call(g.ToList(), IsFuzzy: false))
             .ToList();
     }
+
+    /// <summary>
+    /// The call a probable sibling was alerted with, or none (it then stands alone): a nearer call found later gets a
+    /// group and an alert of its own instead of being pulled under the earlier call's alert.
+    /// </summary>
+    private static Call? AlertedCall(List<Call> calls, string alertKey, IReadOnlyDictionary<string, string> alertedWith) =>
+        calls.FirstOrDefault(call => call.Members.Any(m => m.IsPhoneCall && alertedWith.GetValueOrDefault(m.ConversationId) == alertKey));
 
     private static Call? Nearest(List<Call> calls, ObservedConversation c, TimeSpan gap, Func<ObservedConversation, bool> candidate) =>
         calls.Select(call => (call, distance: call.Members.Where(candidate).Select(k => Distance(k.StartTime, c.StartTime)).DefaultIfEmpty(TimeSpan.MaxValue).Min()))

@@ -45,12 +45,16 @@ internal sealed partial class SiblingDiscovery(
         var unfinished = new HashSet<string>(StringComparer.Ordinal);
         int queries = 0, details = 0;
         var ranges = MergedRanges(phoneCalls, settings.FuzzyGap);
+        // A call is searched once its own window has settled and was listed, whatever its neighbours: a busy agent's
+        // range always ends in the settle zone, and holding every call of it would pin the checkpoint for good.
+        var windowEnds = phoneCalls.GroupBy(c => c.ConversationId, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Max(c => c.StartTime) + Margin(settings.FuzzyGap), StringComparer.Ordinal);
 
         for (var r = 0; r < ranges.Count; r++)
         {
             var range = ranges[r];
             var to = range.To > settledBefore ? settledBefore : range.To;
-            if (range.To > settledBefore) unfinished.UnionWith(range.Calls);
+            unfinished.UnionWith(range.Calls.Where(id => windowEnds[id] > settledBefore));
             if (to < range.From) continue;
 
             string? cursor = null;
@@ -124,8 +128,7 @@ internal sealed partial class SiblingDiscovery(
     internal static IReadOnlyList<(string AgentId, DateTimeOffset From, DateTimeOffset To, IReadOnlyList<string> Calls)> MergedRanges(
         IEnumerable<ObservedConversation> conversations, TimeSpan gap)
     {
-        // The list filter is in whole seconds: widen by one so that a sibling one second apart is always inside.
-        var margin = gap + TimeSpan.FromSeconds(1);
+        var margin = Margin(gap);
         var merged = new List<(string AgentId, DateTimeOffset From, DateTimeOffset To, IReadOnlyList<string> Calls)>();
         foreach (var byAgent in conversations.GroupBy(c => c.AgentId, StringComparer.Ordinal))
         {
@@ -148,6 +151,9 @@ internal sealed partial class SiblingDiscovery(
         }
         return merged.OrderBy(r => r.From).ToList();
     }
+
+    // The list filter is in whole seconds: widen by one so that a sibling one second apart is always inside.
+    private static TimeSpan Margin(TimeSpan gap) => gap + TimeSpan.FromSeconds(1);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sibling discovery skipped: ElevenLabs:ApiKey is not set")]
     private partial void LogNotConfigured();

@@ -134,6 +134,9 @@ internal sealed partial class DuplicateSweep(
         var relevant = changedIds.Concat(found.Found.Select(c => c.ConversationId)).ToHashSet(StringComparer.Ordinal);
         // A call-start request is a change of its call: the call is judged again, and flagged when it was asked twice.
         var anchored = changes.Where(c => c.IsInitiation).SelectMany(c => CorrelationKeys.SplitCallKeys(c.CallKeys)).ToHashSet(StringComparer.Ordinal);
+        // Without the ledger's answer a probable sibling joins its nearest call, as before it was ever alerted.
+        var alertedWith = await Isolated("alerted members", [], () => AlertedSessionsAsync(Latest(observed), settings.ProbableSiblingGap, cancellationToken), null);
+        rules = rules with { AlertedWith = alertedWith };
         var considered = await Isolated("grouping", [], () => Task.FromResult<List<DuplicateGroup>?>(DuplicateGrouper.Group(observed, rules)
             .Where(g => g.ConversationIds.Any(relevant.Contains) || g.CallKeys.Any(anchored.Contains))
             .ToList()), null);
@@ -252,6 +255,19 @@ internal sealed partial class DuplicateSweep(
         var requests = (await initiations.ForCallAsync(keys, cancellationToken)).Select(r => r.ReceivedAt).ToList();
         if (requests.Count >= 2) LogAskedTwice(group.Key, Diagnosis.Requests(requests), group.Conversations.Count);
         return group with { InitiationRequests = requests };
+    }
+
+    /// <summary>
+    /// The alerts that sessions which may be probable siblings, and the phone calls near them, were alerted with: such a
+    /// session stays with the call it was alerted with (<see cref="GroupingRules.AlertedWith"/>).
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, string>?> AlertedSessionsAsync(
+        IReadOnlyList<ObservedConversation> observed, TimeSpan gap, CancellationToken cancellationToken)
+    {
+        var sessions = observed.Where(c => !c.IsPhoneCall && c.MayBeProbableSibling).ToList();
+        if (sessions.Count == 0) return null;
+        var near = observed.Where(k => k.IsPhoneCall && sessions.Any(s => s.AgentId == k.AgentId && (k.StartTime - s.StartTime).Duration() <= gap));
+        return await ledger.AlertedWithAsync(sessions.Concat(near).Select(c => c.ConversationId), cancellationToken);
     }
 
     /// <summary>A call-start request as discovery searches around it: the call's key, agent and time, no conversation yet.</summary>

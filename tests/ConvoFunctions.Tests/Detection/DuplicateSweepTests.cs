@@ -597,6 +597,27 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_probable_sibling_stays_with_the_call_it_was_alerted_with_and_a_nearer_call_found_later_gets_its_own_alert()
+    {
+        // Call A and its twin, an SDK session 13 s after A: one alert, the session a probable sibling.
+        await KnowRealAndBlank();
+        await KnowAsync(SdkSession("conv_sdk_moving", RealStart + 13, "python_sdk", greeting: false));
+        await using var services = Services(NoDiscovery);
+        await SweepAsync(services);
+
+        // A sweep later, call C and its twin, 4 s after the session: nearer to it than A ever was.
+        const string c = "CAcccc3333dddd4444eeee5555ffff6666";
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await KnowAsync(Samples.Variant(Samples.RealJson(), "conv_c_real", RealStart + 17, c));
+        await KnowAsync(Samples.Variant(Samples.BlankJson(), "conv_c_blank", RealStart + 16, c));
+        await SweepAsync(services);
+
+        Assert.Equal([["conv_sample_blank_02", "conv_sample_real_01", "conv_sdk_moving"], ["conv_c_blank", "conv_c_real"]], AlertedConversations());
+        Assert.DoesNotContain("Follow-up", TeamsPosts[1].Body);
+        Assert.Equal(["CAaaaa1111bbbb2222cccc3333dddd4444", c], (await AlertKeysAsync()).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Discovery_does_not_read_the_details_of_a_listed_conversation_that_can_never_join_a_call()
     {
         await KnowAsync(Samples.RealJson());
