@@ -41,6 +41,7 @@ internal static class SettingNames
     public const string DetectionBlankMaxSeconds = "Detection:BlankMaxSeconds";
     public const string DetectionAlertVerdicts = "Detection:AlertVerdicts";
     public const string DetectionDiscoveryEnabled = "Detection:DiscoveryEnabled";
+    public const string DetectionDiscoveryBudget = "Detection:DiscoveryBudget";
     public const string DetectionDiscoveryMaxQueries = "Detection:DiscoveryMaxQueries";
     public const string DetectionDiscoveryMaxDetails = "Detection:DiscoveryMaxDetails";
     public const string DetectionWebhookHealthEnabled = "Detection:WebhookHealthEnabled";

@@ -50,13 +50,20 @@ internal sealed class DetectionOptions : IValidatableObject
     /// <summary>Ask the ElevenLabs list endpoint for siblings that never sent a webhook.</summary>
     public bool DiscoveryEnabled { get; set; } = true;
 
-    /// <summary>At most this many list-endpoint queries (pages count) per sweep.</summary>
-    [Range(0, 10_000)]
-    public int DiscoveryMaxQueries { get; set; } = 50;
+    /// <summary>
+    /// How long discovery may take per sweep: the bound that keeps pace with the traffic (the API's concurrency, not a
+    /// count, decides how much fits), well inside the function timeout.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan DiscoveryBudget { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>At most this many detail fetches of unseen conversations per sweep.</summary>
+    /// <summary>At most this many list-endpoint queries (pages count) per sweep: a cap on a runaway, not the pace.</summary>
     [Range(0, 10_000)]
-    public int DiscoveryMaxDetails { get; set; } = 50;
+    public int DiscoveryMaxQueries { get; set; } = 500;
+
+    /// <summary>At most this many detail fetches of unseen conversations per sweep: a cap on a runaway, not the pace.</summary>
+    [Range(0, 10_000)]
+    public int DiscoveryMaxDetails { get; set; } = 2000;
 
     /// <summary>Check the ElevenLabs webhook each sweep.</summary>
     public bool WebhookHealthEnabled { get; set; } = true;

@@ -23,6 +23,7 @@ internal sealed partial class SiblingDiscovery(
     IConversationDirectory directory,
     CorrelationRepository repository,
     IOptions<DetectionOptions> options,
+    IOptions<ElevenLabs.ElevenLabsOptions> api,
     TimeProvider time,
     Conversations.InitiationSourceNotice sources,
     ILogger<SiblingDiscovery> logger)
@@ -39,7 +40,8 @@ internal sealed partial class SiblingDiscovery(
             return DiscoveryResult.None;
         }
 
-        var settledBefore = time.GetUtcNow() - settings.SettleDelay;
+        var startedAt = time.GetUtcNow();
+        var settledBefore = startedAt - settings.SettleDelay;
         var seen = new HashSet<string>(known, StringComparer.Ordinal);
         var found = new List<ObservedConversation>();
         var unfinished = new HashSet<string>(StringComparer.Ordinal);
@@ -49,6 +51,8 @@ internal sealed partial class SiblingDiscovery(
         // range always ends in the settle zone, and holding every call of it would pin the checkpoint for good.
         var windowEnds = phoneCalls.GroupBy(c => c.ConversationId, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Max(c => c.StartTime) + Margin(settings.FuzzyGap), StringComparer.Ordinal);
+        bool Spent() => queries >= settings.DiscoveryMaxQueries || details >= settings.DiscoveryMaxDetails
+                        || time.GetUtcNow() - startedAt >= settings.DiscoveryBudget;
 
         for (var r = 0; r < ranges.Count; r++)
         {
@@ -60,40 +64,65 @@ internal sealed partial class SiblingDiscovery(
             string? cursor = null;
             do
             {
-                if (queries >= settings.DiscoveryMaxQueries || details >= settings.DiscoveryMaxDetails)
-                {
-                    var left = ranges.Skip(r).ToList();
-                    foreach (var rest in left) unfinished.UnionWith(rest.Calls);
-                    LogBudgetSpent(queries, details, left.Count, left.Sum(x => x.Calls.Count), left[0].From);
-                    return new DiscoveryResult(found, queries, details, true, unfinished);
-                }
+                if (Spent()) return BudgetSpent(r);
                 queries++;
                 var page = await directory.ListConversationsAsync(new ConversationQuery(range.AgentId, range.From, to), cursor, cancellationToken);
+                var unseen = new List<ConversationSummary>();
                 foreach (var item in page.Conversations)
                 {
                     sources.Notice(item.InitiationSource, item.ConversationId);
                     if (item.StartTime > settledBefore || !CanBeMember(item) || !seen.Add(item.ConversationId)) continue;
-                    details++;
-                    try
-                    {
-                        if (await directory.GetConversationAsync(item.ConversationId, cancellationToken) is not { } facts) continue;
-                        var discovered = facts with { Discovered = true };
-                        await repository.UpsertAsync(discovered, cancellationToken);
-                        found.Add(ObservedConversation.From(discovered));
-                    }
-                    catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-                    {
-                        // One odd answer must not cost the other calls their discovery; this range is searched again.
-                        LogDetailFailed(item.ConversationId, ex.GetType().Name, ex.Message);
-                        seen.Remove(item.ConversationId);
-                        unfinished.UnionWith(range.Calls);
-                    }
+                    unseen.Add(item);
+                }
+                // The detail budget counts each read; what it leaves of this page is read by a later sweep.
+                var reading = unseen.Take(Math.Max(0, settings.DiscoveryMaxDetails - details)).ToList();
+                details += reading.Count;
+                if (!await ReadDetailsAsync(reading, found, cancellationToken)) unfinished.UnionWith(range.Calls);
+                if (reading.Count < unseen.Count)
+                {
+                    seen.ExceptWith(unseen.Skip(reading.Count).Select(i => i.ConversationId));
+                    return BudgetSpent(r);
                 }
                 cursor = page.HasMore && !string.IsNullOrEmpty(page.NextCursor) && page.NextCursor != cursor ? page.NextCursor : null;
             }
             while (cursor is not null);
         }
         return new DiscoveryResult(found, queries, details, false, unfinished);
+
+        DiscoveryResult BudgetSpent(int r)
+        {
+            var left = ranges.Skip(r).ToList();
+            foreach (var rest in left) unfinished.UnionWith(rest.Calls);
+            LogBudgetSpent(queries, details, time.GetUtcNow() - startedAt, left.Count, left.Sum(x => x.Calls.Count), left[0].From);
+            return new DiscoveryResult(found, queries, details, true, unfinished);
+        }
+    }
+
+    /// <summary>
+    /// Reads and records these conversations, as many at once as one worker may call the API (the app-wide gate bounds
+    /// them further). False when a read failed: one odd answer must not cost the other calls their discovery, and its
+    /// range is searched again.
+    /// </summary>
+    private async Task<bool> ReadDetailsAsync(IReadOnlyList<ConversationSummary> items, List<ObservedConversation> found, CancellationToken cancellationToken)
+    {
+        var allRead = true;
+        await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = api.Value.MaxConcurrency, CancellationToken = cancellationToken },
+            async (item, ct) =>
+            {
+                try
+                {
+                    if (await directory.GetConversationAsync(item.ConversationId, ct) is not { } facts) return;
+                    var discovered = facts with { Discovered = true };
+                    await repository.UpsertAsync(discovered, ct);
+                    lock (found) found.Add(ObservedConversation.From(discovered));
+                }
+                catch (Exception ex) when (!ct.IsCancellationRequested)
+                {
+                    LogDetailFailed(item.ConversationId, ex.GetType().Name, ex.Message);
+                    allRead = false;
+                }
+            });
+        return allRead;
     }
 
     /// <summary>
@@ -158,8 +187,8 @@ internal sealed partial class SiblingDiscovery(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sibling discovery skipped: ElevenLabs:ApiKey is not set")]
     private partial void LogNotConfigured();
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Sibling discovery spent this sweep's budget ({queries} list queries, {details} detail fetches); {ranges_left} ranges around {calls_left} calls are left, from {resume_from:o}, and the next sweep resumes there, oldest first")]
-    private partial void LogBudgetSpent(int queries, int details, int ranges_left, int calls_left, DateTimeOffset resume_from);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sibling discovery spent this sweep's budget ({queries} list queries, {details} detail fetches, {elapsed}); {ranges_left} ranges around {calls_left} calls are left, from {resume_from:o}, and the next sweep resumes there, oldest first")]
+    private partial void LogBudgetSpent(int queries, int details, TimeSpan elapsed, int ranges_left, int calls_left, DateTimeOffset resume_from);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Fetching conversation {conversation_id} failed ({error_type}: {error}); it is tried again by a later sweep")]
     private partial void LogDetailFailed(string conversation_id, string error_type, string error);

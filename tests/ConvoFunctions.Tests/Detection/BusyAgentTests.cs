@@ -70,6 +70,46 @@ public sealed class BusyAgentTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(1, noConversationAlerts);
     }
 
+    [Fact]
+    public async Task Three_hundred_calls_on_three_agents_each_with_a_twin_that_sent_no_webhook_are_all_recorded_by_the_next_sweep()
+    {
+        // The calls started 20 to 10 minutes ago, two seconds apart; their real conversations' webhooks have arrived,
+        // their blank twins (a second earlier, same call SID) sent none: only the list endpoint knows them.
+        _time.Now = Begin.AddHours(1);
+        await using var services = TestServices.Create(azurite.ConnectionString, _time, new Dictionary<string, string?>
+        {
+            [SettingNames.ElevenLabsApiKey] = Samples.ApiKey,
+            [SettingNames.ElevenLabsBaseUrl] = _elevenLabs.BaseAddress.ToString(),
+            [SettingNames.DetectionWebhookHealthEnabled] = "false",
+        });
+        var repository = services.GetRequiredService<CorrelationRepository>();
+        var ids = new List<string>();
+        for (var i = 0; i < 300; i++)
+        {
+            var start = _time.Now.AddMinutes(-20).AddSeconds(2 * i).ToUnixTimeSeconds();
+            var sid = $"CAload{i:D4}";
+            var real = Samples.Variant(Samples.RealJson(), $"conv_load_real_{i:D3}", start, sid);
+            var twin = Samples.Variant(Samples.BlankJson(), $"conv_load_twin_{i:D3}", start - 1, sid);
+            real["agent_id"] = $"agent_load_{i % 3}";
+            twin["agent_id"] = $"agent_load_{i % 3}";
+            _elevenLabs.Add(real);
+            _elevenLabs.Add(twin);
+            ids.Add($"conv_load_real_{i:D3}");
+            ids.Add($"conv_load_twin_{i:D3}");
+            await repository.UpsertAsync(Samples.Facts(real, _time.Now), CancellationToken.None);
+        }
+
+        _time.Advance(TimeSpan.FromMinutes(1));
+        var result = await services.GetRequiredService<DuplicateSweep>().RunAsync(CancellationToken.None);
+
+        Assert.Equal(300, result.Discovery.Found.Count);
+        Assert.False(result.Discovery.Truncated);
+        var recorded = 0;
+        foreach (var id in ids) recorded += await repository.GetConversationAsync(id, CancellationToken.None) is null ? 0 : 1;
+        Assert.Equal(600, recorded);
+        Assert.Equal(300, result.Duplicates.Count);
+    }
+
     private async Task StartCallAsync(ServiceProvider services, string callSid)
     {
         var body = new JsonObject
