@@ -39,6 +39,7 @@ internal static class SettingNames
     public const string DetectionFuzzyGap = "Detection:FuzzyGap";
     public const string DetectionProbableSiblingGap = "Detection:ProbableSiblingGap";
     public const string DetectionBlankMaxSeconds = "Detection:BlankMaxSeconds";
+    public const string DetectionMaxCallSpan = "Detection:MaxCallSpan";
     public const string DetectionAlertVerdicts = "Detection:AlertVerdicts";
     public const string DetectionDiscoveryEnabled = "Detection:DiscoveryEnabled";
     public const string DetectionDiscoveryBudget = "Detection:DiscoveryBudget";

@@ -38,6 +38,13 @@ internal sealed class DetectionOptions : IValidatableObject
     public TimeSpan ProbableSiblingGap { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
+    /// Conversations sharing a call id further apart than this are separate calls: one constant
+    /// <c>system__call_sid</c> or a reused SIP id must not make one ever-growing call.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
+    public TimeSpan MaxCallSpan { get; set; } = GroupingRules.DefaultMaxCallSpan;
+
+    /// <summary>
     /// A conversation in which the caller never spoke (no user message, no user audio) lasting at most this many seconds
     /// is blank, whatever its status: an agent's greeting alone does not make it real.
     /// </summary>

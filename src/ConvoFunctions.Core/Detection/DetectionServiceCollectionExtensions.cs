@@ -14,6 +14,7 @@ internal static class DetectionServiceCollectionExtensions
         services.AddConversationDirectory();
         services.TryAddTransient<SiblingDiscovery>();
         services.TryAddSingleton<Conversations.InitiationSourceNotice>();
+        services.TryAddSingleton<SharedCallIdNotice>();
         return services;
     }
 

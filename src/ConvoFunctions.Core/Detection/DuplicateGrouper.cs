@@ -5,19 +5,28 @@ namespace ConvoFunctions.Detection;
 /// The alert each conversation was already alerted with (the ledger's member index), when known: a probable sibling
 /// stays with the call it was alerted with.
 /// </param>
+/// <param name="MaxCallSpan">Conversations sharing a call id further apart than this are separate calls.</param>
 internal sealed record GroupingRules(TimeSpan FuzzyGap, TimeSpan ProbableSiblingGap, TimeSpan SettleDelay,
     int BlankMaxSeconds = Conversations.ConversationClassifier.DefaultBlankMaxSeconds,
-    IReadOnlyDictionary<string, string>? AlertedWith = null)
+    IReadOnlyDictionary<string, string>? AlertedWith = null,
+    TimeSpan? MaxCallSpan = null)
 {
+    public static readonly TimeSpan DefaultMaxCallSpan = TimeSpan.FromHours(2);
+
+    public TimeSpan CallSpan => MaxCallSpan ?? DefaultMaxCallSpan;
+
     public static GroupingRules From(DetectionOptions options) =>
-        new(options.FuzzyGap, options.ProbableSiblingGap, options.SettleDelay, options.BlankMaxSeconds);
+        new(options.FuzzyGap, options.ProbableSiblingGap, options.SettleDelay, options.BlankMaxSeconds, MaxCallSpan: options.MaxCallSpan);
 }
 
 /// <summary>
 /// Groups conversations by phone call:
 /// <list type="number">
-/// <item>Conversations sharing any call key (a <c>call_sid</c>, SIP <c>call_id</c> or <c>system__call_sid</c> of the
-/// same provider) are one call, whichever ids each carries.</item>
+/// <item>Conversations sharing any call key (a <c>call_sid</c>, SIP <c>call_id</c> or <c>system__call_sid</c>) are one
+/// call, whichever ids each carries, within bounds: the same primary id within <c>MaxCallSpan</c>, another shared id
+/// (a blank twin carrying only the SIP <c>call_id</c>) within <c>FuzzyGap</c>. Further apart they are separate calls
+/// that happen to share an id (a constant <c>system__call_sid</c>, a reused SIP id), named in
+/// <c>sharedIds</c>.</item>
 /// <item>A conversation without a call key but with a caller joins the keyed call of the same agent and caller that
 /// started within <c>FuzzyGap</c> (a blank sibling often lacks the SID its real twin carries); otherwise such
 /// conversations of one agent and caller chain into a call while each starts within the gap of the previous one.</item>
@@ -36,11 +45,12 @@ internal static class DuplicateGrouper
     public static IReadOnlyList<DuplicateGroup> Group(IEnumerable<ObservedConversation> conversations, TimeSpan fuzzyGap) =>
         Group(conversations, new GroupingRules(fuzzyGap, Defaults.ProbableSiblingGap, Defaults.SettleDelay));
 
-    public static IReadOnlyList<DuplicateGroup> Group(IEnumerable<ObservedConversation> conversations, GroupingRules rules)
+    /// <param name="sharedIds">Receives the call ids that conversations of separate calls share.</param>
+    public static IReadOnlyList<DuplicateGroup> Group(IEnumerable<ObservedConversation> conversations, GroupingRules rules, ISet<string>? sharedIds = null)
     {
         // Every conversation is judged blank or real with the configured rule, whoever reads the groups afterwards.
         var unique = Unique(conversations).Select(c => c with { BlankMaxSeconds = rules.BlankMaxSeconds }).ToList();
-        var calls = KeyedCalls(unique.Where(c => c.CallKey is not null));
+        var calls = KeyedCalls(unique.Where(c => c.CallKey is not null), rules, sharedIds);
 
         var loose = new List<ObservedConversation>();
         var sessions = new List<ObservedConversation>();
@@ -111,31 +121,42 @@ internal static class DuplicateGrouper
         return unique.Values.OrderBy(c => c.ConversationId, StringComparer.Ordinal).ToList();
     }
 
-    /// <summary>Connected components of "shares a call key" (union-find over the keys).</summary>
-    private static List<Call> KeyedCalls(IEnumerable<ObservedConversation> keyed)
+    /// <summary>
+    /// Connected components of "shares a call key, close enough in time" (union-find over the conversations). Per key,
+    /// its conversations in start order join their predecessor when both have it as their primary id and start within
+    /// <see cref="GroupingRules.CallSpan"/>, or within <see cref="GroupingRules.FuzzyGap"/> otherwise; an id joining
+    /// no further is a shared one, reported once.
+    /// </summary>
+    private static List<Call> KeyedCalls(IEnumerable<ObservedConversation> keyed, GroupingRules rules, ISet<string>? sharedIds)
     {
-        var parent = new Dictionary<string, string>(StringComparer.Ordinal);
-        string Find(string k)
-        {
-            while (parent[k] != k) k = parent[k] = parent[parent[k]];
-            return k;
-        }
         var members = keyed.ToList();
-        foreach (var c in members)
+        var parent = members.ToDictionary(c => c.ConversationId, c => c.ConversationId, StringComparer.Ordinal);
+        string Find(string id)
         {
-            string? first = null;
-            foreach (var key in c.CallKeys)
+            while (parent[id] != id) id = parent[id] = parent[parent[id]];
+            return id;
+        }
+        void Union(string a, string b)
+        {
+            var (x, y) = (Find(a), Find(b));
+            if (x != y) parent[string.CompareOrdinal(x, y) < 0 ? y : x] = string.CompareOrdinal(x, y) < 0 ? x : y;
+        }
+
+        foreach (var byKey in members.SelectMany(c => c.CallKeys.Select(key => (key, c))).GroupBy(x => x.key, StringComparer.Ordinal))
+        {
+            ObservedConversation? previous = null;
+            foreach (var (key, c) in byKey.OrderBy(x => x.c.StartTime).ThenBy(x => x.c.ConversationId, StringComparer.Ordinal))
             {
-                parent.TryAdd(key, key);
-                if (first is null) first = key;
-                else
+                if (previous is not null)
                 {
-                    var (a, b) = (Find(first), Find(key));
-                    if (a != b) parent[string.CompareOrdinal(a, b) < 0 ? b : a] = string.CompareOrdinal(a, b) < 0 ? a : b;
+                    var bound = previous.CallKey == key && c.CallKey == key ? rules.CallSpan : rules.FuzzyGap;
+                    if (c.StartTime - previous.StartTime <= bound) Union(previous.ConversationId, c.ConversationId);
+                    else sharedIds?.Add(key);
                 }
+                previous = c;
             }
         }
-        return members.GroupBy(c => Find(c.CallKey!), StringComparer.Ordinal)
+        return members.GroupBy(c => Find(c.ConversationId), StringComparer.Ordinal)
             .Select(g => new Call(g.ToList(), IsFuzzy: false))
             .ToList();
     }

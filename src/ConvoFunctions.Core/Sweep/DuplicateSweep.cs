@@ -45,6 +45,7 @@ internal sealed partial class DuplicateSweep(
     WebhookHealthCheck health,
     InitiationStore initiations,
     CallKeyMigration callKeys,
+    SharedCallIdNotice sharedCallIds,
     IOptions<DetectionOptions> options,
     TimeProvider time,
     ILogger<DuplicateSweep> logger)
@@ -137,9 +138,11 @@ internal sealed partial class DuplicateSweep(
         // Without the ledger's answer a probable sibling joins its nearest call, as before it was ever alerted.
         var alertedWith = await Isolated("alerted members", [], () => AlertedSessionsAsync(Latest(observed), settings.ProbableSiblingGap, cancellationToken), null);
         rules = rules with { AlertedWith = alertedWith };
-        var considered = await Isolated("grouping", [], () => Task.FromResult<List<DuplicateGroup>?>(DuplicateGrouper.Group(observed, rules)
+        var shared = new HashSet<string>(StringComparer.Ordinal);
+        var considered = await Isolated("grouping", [], () => Task.FromResult<List<DuplicateGroup>?>(DuplicateGrouper.Group(observed, rules, shared)
             .Where(g => g.ConversationIds.Any(relevant.Contains) || g.CallKeys.Any(anchored.Contains))
             .ToList()), null);
+        sharedCallIds.Notice(shared);
         var groups = considered?.Where(g => g.IsDuplicate).ToList();
         if (groups is null)
         {

@@ -618,6 +618,31 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Fifty_calls_over_a_day_sharing_one_system_call_sid_are_fifty_judgements_and_one_warning()
+    {
+        // A team's code sets the same system__call_sid on every call; each call has its own call_sid and a blank twin.
+        _time.Now = DateTimeOffset.FromUnixTimeSeconds(RealStart).AddDays(1).AddMinutes(10);
+        for (var i = 0; i < 50; i++)
+        {
+            var start = RealStart + i * 1740; // every 29 minutes
+            foreach (var (fixture, id, offset) in new[] { (Samples.RealJson(), $"conv_shared_real_{i:D2}", 0), (Samples.BlankJson(), $"conv_shared_blank_{i:D2}", -1) })
+            {
+                var conversation = Samples.Variant(fixture, id, start + offset, $"CAshared{i:D2}");
+                conversation["conversation_initiation_client_data"]!["dynamic_variables"]!["system__call_sid"] = "CAconstant0000";
+                await KnowAsync(conversation);
+            }
+        }
+        await using var services = Services(new() { [SettingNames.DetectionLookBack] = "2.00:00:00", [SettingNames.DetectionDiscoveryEnabled] = "false" });
+
+        var result = await SweepAsync(services);
+
+        Assert.Equal(50, result.Duplicates.Count);
+        Assert.All(result.Duplicates, g => Assert.Equal(2, g.Conversations.Count));
+        Assert.Equal(50, TeamsPosts.Count);
+        Assert.Single(services.GetRequiredService<TestLog>().Lines, l => l.Contains("Call id CAconstant0000 is shared", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Discovery_does_not_read_the_details_of_a_listed_conversation_that_can_never_join_a_call()
     {
         await KnowAsync(Samples.RealJson());

@@ -42,6 +42,19 @@ public sealed class GroupingTests
     }
 
     [Fact]
+    public void A_reused_call_id_joins_only_within_the_call_span()
+    {
+        var laterSameSid = Samples.Blank with { ConversationId = "three_hours_later", StartTime = Samples.Real.StartTime.AddHours(3) };
+        var shared = new HashSet<string>();
+
+        var groups = DuplicateGrouper.Group([Samples.Real, Samples.Blank, laterSameSid], new GroupingRules(Gap, Gap, TimeSpan.Zero), shared);
+
+        Assert.Equal(2, groups.Count);
+        Assert.Equal(["conv_sample_blank_02", "conv_sample_real_01"], groups[0].ConversationIds.Order());
+        Assert.Equal(["CAaaaa1111bbbb2222cccc3333dddd4444"], shared);
+    }
+
+    [Fact]
     public void The_blank_duration_is_the_grouping_setting()
     {
         var sixSeconds = Samples.Blank with { DurationSecs = 6 };
