@@ -140,8 +140,13 @@ internal sealed partial class SiblingDiscovery(
         {
             try
             {
-                if (await directory.GetConversationAsync(c.ConversationId, cancellationToken) is not { } facts) continue;
-                var again = facts with { Discovered = c.Discovered };
+                var facts = await directory.GetConversationAsync(c.ConversationId, cancellationToken);
+                var again = facts is not null ? facts with { Discovered = c.Discovered }
+                    // Gone from the API: recorded as not found under its own keys, so it is settled and its call judged.
+                    : Conversations.ConversationFacts.NotFound(c.ConversationId, c.AgentId, c.StartTime) with
+                    {
+                        ReadAt = time.GetUtcNow(), CallKey = c.CallKey, CallKeys = c.CallKeys.ToList(), Discovered = c.Discovered,
+                    };
                 await repository.UpsertAsync(again, cancellationToken);
                 refreshed.Add(ObservedConversation.From(again));
             }

@@ -560,6 +560,25 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_conversation_the_API_no_longer_knows_on_refresh_is_settled_as_not_found_and_its_call_judged()
+    {
+        // Read 5 s in, still "initiated"; by the sweep the API answers 404 for it.
+        await KnowAsync(Samples.RealJson());
+        _elevenLabs.Add(Samples.RealJson());
+        var young = Samples.Variant(Samples.BlankJson(), "conv_gone", RealStart + 1, "CAaaaa1111bbbb2222cccc3333dddd4444");
+        await KnowAsync(young, DateTimeOffset.FromUnixTimeSeconds(RealStart + 6));
+        await using var services = Services(NoDiscovery);
+
+        var result = await SweepAsync(services);
+
+        Assert.Empty(result.Pending);
+        Assert.Equal(_time.GetUtcNow(), await services.GetRequiredService<SweepCheckpoint>().ReadAsync(CancellationToken.None));
+        var row = await new ConvoFunctions.Correlation.CorrelationRepository(azurite.Storage, _time).GetConversationAsync("conv_gone", CancellationToken.None);
+        Assert.Equal("not_found", row!.Source);
+        Assert.Empty(TeamsPosts);
+    }
+
+    [Fact]
     public async Task A_blank_SDK_session_2_seconds_after_a_phone_call_alerts_with_it_as_probable_but_a_widget_90_seconds_later_does_not()
     {
         await KnowAsync(Samples.RealJson());
