@@ -7,23 +7,60 @@ namespace ConvoFunctions.Correlation;
 
 /// <summary>
 /// Writes a conversation's facts as its <c>conversations</c>, <c>calls</c> and <c>activity</c> rows, and notes the
-/// change in <c>changes</c> for the sweep. Upserts in Replace mode: the rows are a function of the facts, so a
-/// redelivered or replayed message changes nothing but the time of its change row.
+/// change in <c>changes</c> for the sweep. Replace mode: the rows are a function of the facts, so a redelivered or
+/// replayed message changes nothing but the time of its change row. Never backwards: facts read before the ones
+/// stored (a slow discovery read landing after enrichment's newer one) are dropped.
 /// </summary>
 internal sealed class CorrelationRepository(StorageAccount storage, TimeProvider time)
 {
-    public async Task UpsertAsync(ConversationFacts facts, CancellationToken cancellationToken)
+    /// <returns>False when newer facts were stored already, and nothing was written.</returns>
+    public async Task<bool> UpsertAsync(ConversationFacts facts, CancellationToken cancellationToken)
     {
-        var writes = new List<Task>(5)
-        {
-            UpsertAsync(StorageNames.ConversationsTable, ConversationRow.From(facts), cancellationToken),
-        };
+        if (!await ReplaceConversationRowAsync(ConversationRow.From(facts), cancellationToken)) return false;
+        var writes = new List<Task>(4);
         foreach (var key in facts.CallKeys) writes.Add(UpsertAsync(StorageNames.CallsTable, CallRow.From(facts, key), cancellationToken));
         if (facts.ActivityTime is { } start) writes.Add(UpsertAsync(StorageNames.ActivityTable, ActivityRow.From(facts, start), cancellationToken));
         await Task.WhenAll(writes);
 
         // Last, once the rows it points to exist: a sweep that reads the change finds the conversation's rows.
         await UpsertAsync(StorageNames.ChangesTable, ChangeRow.From(facts, time.GetUtcNow()), cancellationToken);
+        return true;
+    }
+
+    /// <summary>
+    /// Writes the <c>conversations</c> row unless the stored one was read later, conditionally on the row read (ETag),
+    /// so that of two writers racing the later read wins whatever the order they land in.
+    /// </summary>
+    private async Task<bool> ReplaceConversationRowAsync(ConversationRow row, CancellationToken cancellationToken)
+    {
+        var table = storage.Table(StorageNames.ConversationsTable);
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            ConversationRow? stored = null;
+            try
+            {
+                var existing = await table.GetEntityIfExistsAsync<ConversationRow>(row.PartitionKey, row.RowKey,
+                    select: [nameof(ConversationRow.ReadAt)], cancellationToken: cancellationToken);
+                stored = existing.HasValue ? existing.Value : null;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                // No table yet: the add below creates it.
+            }
+            if (stored is not null && (stored.ReadAt ?? DateTimeOffset.MinValue) > (row.ReadAt ?? DateTimeOffset.MinValue)) return false;
+            try
+            {
+                if (stored is null) await table.WriteAsync(() => table.AddEntityAsync(row, cancellationToken), cancellationToken);
+                else await table.UpdateEntityAsync(row, stored.ETag, TableUpdateMode.Replace, cancellationToken);
+                return true;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+            {
+                // Another writer landed first: compare with what it wrote.
+            }
+        }
+        // Five writers in a row landed first: the conversation is being rewritten right now, and they win.
+        return false;
     }
 
     /// <summary>Writes change rows in transactions: one per hour bucket and 100 rows (Table Storage's limits).</summary>

@@ -113,7 +113,8 @@ internal sealed partial class SiblingDiscovery(
                 {
                     if (await directory.GetConversationAsync(item.ConversationId, ct) is not { } facts) return;
                     var discovered = facts with { Discovered = true };
-                    await repository.UpsertAsync(discovered, ct);
+                    // Newer facts stored meanwhile (its webhook): they are a change of their own, read by the next sweep.
+                    if (!await repository.UpsertAsync(discovered, ct)) return;
                     lock (found) found.Add(ObservedConversation.From(discovered));
                 }
                 catch (Exception ex) when (!ct.IsCancellationRequested)
@@ -147,8 +148,7 @@ internal sealed partial class SiblingDiscovery(
                     {
                         ReadAt = time.GetUtcNow(), CallKey = c.CallKey, CallKeys = c.CallKeys.ToList(), Discovered = c.Discovered,
                     };
-                await repository.UpsertAsync(again, cancellationToken);
-                refreshed.Add(ObservedConversation.From(again));
+                if (await repository.UpsertAsync(again, cancellationToken)) refreshed.Add(ObservedConversation.From(again));
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {

@@ -378,6 +378,24 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_older_read_landing_after_a_newer_one_changes_nothing()
+    {
+        var repository = new ConvoFunctions.Correlation.CorrelationRepository(azurite.Storage, _time);
+        var real = System.Text.Json.Nodes.JsonNode.Parse(Fixtures.Text(Fixtures.ConversationReal))!.AsObject();
+        var early = real.DeepClone().AsObject();
+        early["status"] = "in-progress";
+        var newer = Samples.Facts(real, Now);
+        var older = Samples.Facts(early, Now.AddSeconds(-30)); // a discovery read started before, written after
+
+        Assert.True(await repository.UpsertAsync(newer, CancellationToken.None));
+        Assert.False(await repository.UpsertAsync(older, CancellationToken.None));
+        Assert.True(await repository.UpsertAsync(newer, CancellationToken.None)); // the same read again: a redelivery
+
+        Assert.Equal("done", (await ConversationAsync(RealId)).GetString("Status"));
+        Assert.All(await RowsAsync(StorageNames.CallsTable), row => Assert.Equal("done", row.GetString("Status")));
+    }
+
+    [Fact]
     public async Task Without_an_api_key_the_webhook_body_is_the_fallback()
     {
         await using var services = Services(new() { [SettingNames.ElevenLabsApiKey] = null });
