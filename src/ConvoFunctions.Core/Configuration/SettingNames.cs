@@ -35,6 +35,7 @@ internal static class SettingNames
     public const string DetectionSection = "Detection";
     public const string DetectionSchedule = "Detection:Schedule";
     public const string DetectionLookBack = "Detection:LookBack";
+    public const string DetectionSweepBudget = "Detection:SweepBudget";
     public const string DetectionSettleDelay = "Detection:SettleDelay";
     public const string DetectionFuzzyGap = "Detection:FuzzyGap";
     public const string DetectionProbableSiblingGap = "Detection:ProbableSiblingGap";

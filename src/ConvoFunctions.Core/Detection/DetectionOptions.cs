@@ -58,6 +58,13 @@ internal sealed class DetectionOptions : IValidatableObject
     public bool DiscoveryEnabled { get; set; } = true;
 
     /// <summary>
+    /// How long a sweep may judge changes before it saves its progress and leaves the rest to the next one: well inside
+    /// the function timeout (10 minutes), so a large window never times out with nothing saved.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:09:00")]
+    public TimeSpan SweepBudget { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
     /// How long discovery may take per sweep: the bound that keeps pace with the traffic (the API's concurrency, not a
     /// count, decides how much fits), well inside the function timeout.
     /// </summary>

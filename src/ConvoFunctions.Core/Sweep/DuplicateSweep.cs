@@ -59,28 +59,126 @@ internal sealed partial class DuplicateSweep(
     /// <summary>How long one sweep may spend moving rows to their new call keys; well inside the function timeout.</summary>
     public static readonly TimeSpan CallKeyMigrationBudget = TimeSpan.FromMinutes(3);
 
+    /// <summary>Changes judged together: their reads, discovery and alerts, then the checkpoint saved.</summary>
+    public const int BatchSize = 250;
+
     public async Task<SweepResult> RunAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var rules = GroupingRules.From(settings);
-        var now = time.GetUtcNow();
+        var startedAt = time.GetUtcNow();
+        var now = startedAt;
         var oldest = now - settings.LookBack;
         var through = await checkpoint.ReadAsync(cancellationToken) ?? oldest;
         var from = through - Overlap;
         // Judging before every row of a call is under one key could split a call in two: wait, and skip nothing.
         if (!await callKeys.RunAsync(CallKeyMigrationBudget, cancellationToken)) return SweepResult.Nothing(from, now);
-        var failures = 0;
 
+        var pass = new Pass(cancellationToken, this);
+        var changes = await pass.Isolated("changes", [], () => ReadChangesAsync(from, now, cancellationToken), null);
+        var batches = Batches(changes ?? [], through);
+        var held = new List<DateTimeOffset>();
+        for (var b = 0; b < batches.Count; b++)
+        {
+            // A window too large for one run is judged over several: each batch saves its progress.
+            if (b > 0 && time.GetUtcNow() - startedAt >= settings.SweepBudget)
+            {
+                LogCutShort(b, batches.Count, time.GetUtcNow() - startedAt, batches[b][0].RecordedAt);
+                pass.CutShort = true;
+                break;
+            }
+            var batch = batches[b];
+            var holdBack = await JudgeAsync(batch, now, pass, cancellationToken);
+            held.AddRange(batch.Where(c => holdBack.Contains(c.RowKey)).Select(c => c.RecordedAt));
+            var batchEnd = b + 1 < batches.Count ? batches[b + 1][0].RecordedAt : now;
+            await checkpoint.SaveAsync(NextCheckpoint(batchEnd, oldest, held), cancellationToken);
+        }
+        if (changes is not null && batches.Count == 0) await checkpoint.SaveAsync(now, cancellationToken);
+
+        // Every sweep, however its judging went: the webhook's health, then the retries of unfinished alerts.
+        var problems = await pass.Isolated("webhook health", [], () => health.CheckAsync(pass.AgentsSeen, cancellationToken), (IReadOnlyList<WebhookProblem>)[]);
+        var handled = pass.Outcomes.Select(o => (o.Key, o.Generation)).Concat(health.Handled).ToHashSet();
+        foreach (var resumed in await pass.Isolated("alert retries", [], () => dispatcher.ResumeOpenAsync(handled, cancellationToken), (IReadOnlyList<AlertOutcome>)[]))
+        {
+            if (resumed.Sent.Count > 0 || resumed.Failed.Count > 0) pass.Outcomes.Add(resumed);
+        }
+
+        var changeCount = changes?.Count ?? 0;
+        LogSwept(from, now, changeCount, pass.RowsRead, pass.Found.Count, pass.Queries, pass.Duplicates.Count, pass.Pending.Count,
+            pass.Outcomes.Count(o => o.Created), problems.Count, pass.Failures);
+        return new SweepResult(from, now, changeCount, pass.Observed, pass.RowsRead + changeCount,
+            new DiscoveryResult(pass.Found, pass.Queries, pass.Details, pass.Truncated || pass.CutShort, pass.Unfinished),
+            pass.Duplicates.Values.ToList(), pass.Pending.Values.ToList(), pass.Outcomes, problems, pass.Failures);
+    }
+
+    /// <summary>
+    /// The changes in batches of <see cref="BatchSize"/>, oldest first. Those re-read in the overlap before the
+    /// checkpoint ride along with the first batch instead of filling it: were a batch's worth of them in the overlap,
+    /// every run would judge the same batch again and never move on.
+    /// </summary>
+    private static List<IReadOnlyList<ChangeRow>> Batches(IReadOnlyList<ChangeRow> changes, DateTimeOffset through)
+    {
+        var batches = changes.Where(c => c.RecordedAt >= through).Chunk(BatchSize).Select(b => (IReadOnlyList<ChangeRow>)b).ToList();
+        var overlap = changes.Where(c => c.RecordedAt < through).ToList();
+        if (overlap.Count == 0) return batches;
+        if (batches.Count == 0) batches.Add(overlap);
+        else batches[0] = [.. overlap, .. batches[0]];
+        return batches;
+    }
+
+    /// <summary>The changes since <paramref name="from"/>, the latest per conversation, oldest first.</summary>
+    private async Task<List<ChangeRow>?> ReadChangesAsync(DateTimeOffset from, DateTimeOffset now, CancellationToken cancellationToken) =>
         // A conversation recorded again in another hour has a change row in each bucket: its latest stands for it.
-        var changes = (await repository.GetChangesAsync(from, now, cancellationToken))
+        (await repository.GetChangesAsync(from, now, cancellationToken))
             .GroupBy(c => c.RowKey, StringComparer.Ordinal)
             .Select(g => g.MaxBy(c => c.RecordedAt)!)
+            .OrderBy(c => c.RecordedAt).ThenBy(c => c.RowKey, StringComparer.Ordinal)
             .ToList();
+
+    /// <summary>
+    /// One batch of changes: their neighbourhoods, refreshes, discovery, grouping and alerts, each stage isolated.
+    /// Returns the changes that could not be finished (held back: the checkpoint stays before them).
+    /// </summary>
+    private async Task<HashSet<string>> JudgeAsync(IReadOnlyList<ChangeRow> changes, DateTimeOffset now, Pass pass, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
         var changedIds = changes.Select(c => c.RowKey).ToHashSet(StringComparer.Ordinal);
+        var holdBack = new HashSet<string>(StringComparer.Ordinal);
+        var observed = await ObserveAsync(changes, holdBack, pass, cancellationToken);
+
+        // Conversations read too early to judge, old enough now: read them again.
+        var unsettled = Latest(observed).Where(c => !c.IsSettled(settings.SettleDelay) && now - c.StartTime >= settings.SettleDelay).ToList();
+        if (unsettled.Count > 0) observed.AddRange(await pass.Isolated("refresh", unsettled, () => discovery.RefreshAsync(unsettled, cancellationToken), []));
+
+        var lonely = LonelyCallStarts(changes, observed, now, holdBack);
+        var found = await DiscoverAsync(changes, observed, lonely, now, pass, cancellationToken);
+        observed.AddRange(found.Found);
+        holdBack.UnionWith(found.Unfinished);
+
+        var relevant = changedIds.Concat(found.Found.Select(c => c.ConversationId)).ToHashSet(StringComparer.Ordinal);
+        // A call-start request is a change of its call: the call is judged again, and flagged when it was asked twice.
+        var anchored = changes.Where(c => c.IsInitiation).SelectMany(c => CorrelationKeys.SplitCallKeys(c.CallKeys)).ToHashSet(StringComparer.Ordinal);
+        var considered = await GroupAsync(observed, relevant, anchored, pass, cancellationToken);
+        if (considered is null)
+        {
+            // Nothing could be judged: every change waits for the next sweep, the retries and the health check still run.
+            holdBack.UnionWith(changedIds);
+            considered = [];
+        }
+        await AlertGroupsAsync(considered, changes, anchored, now, holdBack, pass, cancellationToken);
+        await JudgeLonelyCallStartsAsync(lonely, found, observed, now, holdBack, pass, cancellationToken);
+
+        pass.Observed += Latest(observed).Count;
+        pass.AgentsSeen.UnionWith(observed.Select(c => c.AgentId).Where(a => a.Length > 0));
+        return holdBack;
+    }
+
+    /// <summary>The conversations around each change: its calls and those that started near it.</summary>
+    private async Task<List<ObservedConversation>> ObserveAsync(IReadOnlyList<ChangeRow> changes, HashSet<string> holdBack, Pass pass, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
         var neighbourhood = new ConversationNeighbourhood(repository);
         var gap = settings.FuzzyGap > settings.ProbableSiblingGap ? settings.FuzzyGap : settings.ProbableSiblingGap;
         var observed = new List<ObservedConversation>();
-        var holdBack = new HashSet<string>(StringComparer.Ordinal);
         foreach (var change in changes)
         {
             try
@@ -89,105 +187,123 @@ internal sealed partial class DuplicateSweep(
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
-                failures++;
+                pass.Failures++;
                 holdBack.Add(change.RowKey);
                 LogStageFailed("read", change.RowKey, ex.GetType().Name, ex.Message);
             }
         }
+        pass.RowsRead += neighbourhood.RowsRead;
+        return observed;
+    }
 
-        // Conversations read too early to judge, old enough now: read them again.
-        var unsettled = Latest(observed).Where(c => !c.IsSettled(settings.SettleDelay) && now - c.StartTime >= settings.SettleDelay).ToList();
-        if (unsettled.Count > 0) observed.AddRange(await Isolated("refresh", unsettled, () => discovery.RefreshAsync(unsettled, cancellationToken), []));
-
-        // Calls that started but show no conversation: once settled, looked up through the list endpoint (NoConversation).
+    /// <summary>Calls that started but show no conversation: once settled, looked up through the list endpoint (NoConversation).</summary>
+    private List<ChangeRow> LonelyCallStarts(IReadOnlyList<ChangeRow> changes, List<ObservedConversation> observed, DateTimeOffset now, HashSet<string> holdBack)
+    {
+        var settings = options.Value;
         var lonely = new List<ChangeRow>();
-        if (settings.AlertingVerdicts.Contains(Verdict.NoConversation))
+        if (!settings.AlertingVerdicts.Contains(Verdict.NoConversation)) return lonely;
+        var keysSeen = Latest(observed).SelectMany(c => c.CallKeys).ToHashSet(StringComparer.Ordinal);
+        foreach (var anchor in changes.Where(c => c.IsInitiation && c.SearchedAt is null
+                                                 && !CorrelationKeys.SplitCallKeys(c.CallKeys).Any(keysSeen.Contains)))
         {
-            var keysSeen = Latest(observed).SelectMany(c => c.CallKeys).ToHashSet(StringComparer.Ordinal);
-            foreach (var anchor in changes.Where(c => c.IsInitiation && c.SearchedAt is null
-                                                     && !CorrelationKeys.SplitCallKeys(c.CallKeys).Any(keysSeen.Contains)))
-            {
-                // Without an agent there is nothing to ask the list endpoint for, so no look-up could ever clear it.
-                if (string.IsNullOrEmpty(anchor.AgentId)) continue;
-                if (now - anchor.RecordedAt < settings.SettleDelay) holdBack.Add(anchor.RowKey);
-                else lonely.Add(anchor);
-            }
+            // Without an agent there is nothing to ask the list endpoint for, so no look-up could ever clear it.
+            if (string.IsNullOrEmpty(anchor.AgentId)) continue;
+            if (now - anchor.RecordedAt < settings.SettleDelay) holdBack.Add(anchor.RowKey);
+            else lonely.Add(anchor);
         }
+        return lonely;
+    }
 
-        // Discovery around the changes not searched yet (a re-read change that was searched keeps its budget for the rest).
+    /// <summary>Discovery around the changes not searched yet (a re-read change that was searched keeps its budget for the rest).</summary>
+    private async Task<DiscoveryResult> DiscoverAsync(
+        IReadOnlyList<ChangeRow> changes, List<ObservedConversation> observed, List<ChangeRow> lonely, DateTimeOffset now, Pass pass, CancellationToken cancellationToken)
+    {
         var unsearched = changes.Where(c => c.SearchedAt is null).ToDictionary(c => c.RowKey, StringComparer.Ordinal);
         var toSearch = Latest(observed).Where(c => unsearched.ContainsKey(c.ConversationId) && c.IsPhoneCall)
             .Concat(lonely.Select(AnchorOf)).ToList();
         // If discovery fails (the API down), every call it was to search waits for the next sweep.
-        var found = await Isolated("discovery", toSearch,
+        var found = await pass.Isolated("discovery", toSearch,
             () => discovery.DiscoverAsync(toSearch, observed.Select(c => c.ConversationId).ToHashSet(StringComparer.Ordinal), cancellationToken),
             DiscoveryResult.None with { Unfinished = toSearch.Select(c => c.ConversationId).ToHashSet(StringComparer.Ordinal) });
-        observed.AddRange(found.Found);
+        pass.Add(found);
         if (found.Queries > 0 || found.Found.Count > 0)
         {
-            // A call-start anchor is marked only once it has been judged below: a failed judgement must come round again.
+            // A call-start anchor is marked only once it has been judged: a failed judgement must come round again.
             var anchors = lonely.Select(a => a.RowKey).ToHashSet(StringComparer.Ordinal);
             var searched = toSearch.Where(c => !found.Unfinished.Contains(c.ConversationId) && !anchors.Contains(c.ConversationId))
                 .Select(c => unsearched[c.ConversationId]).ToList();
-            await Isolated("discovery bookkeeping", [], async () => { await repository.MarkSearchedAsync(searched, now, cancellationToken); return true; }, false);
+            await pass.Isolated("discovery bookkeeping", [], async () => { await repository.MarkSearchedAsync(searched, now, cancellationToken); return true; }, false);
         }
+        return found;
+    }
 
-        var relevant = changedIds.Concat(found.Found.Select(c => c.ConversationId)).ToHashSet(StringComparer.Ordinal);
-        // A call-start request is a change of its call: the call is judged again, and flagged when it was asked twice.
-        var anchored = changes.Where(c => c.IsInitiation).SelectMany(c => CorrelationKeys.SplitCallKeys(c.CallKeys)).ToHashSet(StringComparer.Ordinal);
+    /// <summary>The groups that hold a change, a discovered conversation or a started call; null when grouping failed.</summary>
+    private async Task<List<DuplicateGroup>?> GroupAsync(
+        List<ObservedConversation> observed, IReadOnlySet<string> relevant, IReadOnlySet<string> anchored, Pass pass, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
         // Without the ledger's answer a probable sibling joins its nearest call, as before it was ever alerted.
-        var alertedWith = await Isolated("alerted members", [], () => AlertedSessionsAsync(Latest(observed), settings.ProbableSiblingGap, cancellationToken), null);
-        rules = rules with { AlertedWith = alertedWith };
+        var alertedWith = await pass.Isolated("alerted members", [], () => AlertedSessionsAsync(Latest(observed), settings.ProbableSiblingGap, cancellationToken), null);
+        var rules = GroupingRules.From(settings) with { AlertedWith = alertedWith };
         var shared = new HashSet<string>(StringComparer.Ordinal);
-        var considered = await Isolated("grouping", [], () => Task.FromResult<List<DuplicateGroup>?>(DuplicateGrouper.Group(observed, rules, shared)
+        var considered = await pass.Isolated("grouping", [], () => Task.FromResult<List<DuplicateGroup>?>(DuplicateGrouper.Group(observed, rules, shared)
             .Where(g => g.ConversationIds.Any(relevant.Contains) || g.CallKeys.Any(anchored.Contains))
             .ToList()), null);
         sharedCallIds.Notice(shared);
-        var groups = considered?.Where(g => g.IsDuplicate).ToList();
-        if (groups is null)
-        {
-            // Nothing could be judged: every change waits for the next sweep, the retries and the health check still run.
-            holdBack.UnionWith(changedIds);
-            groups = [];
-        }
+        return considered;
+    }
 
-        var outcomes = new List<AlertOutcome>();
-        var pending = new List<DuplicateGroup>();
-        holdBack.UnionWith(found.Unfinished);
-        foreach (var single in considered?.Where(g => !g.IsDuplicate && g.CallKeys.Any(anchored.Contains)) ?? [])
+    /// <summary>Each duplicate group judged once settled and alerted when its verdict alerts; each group isolated.</summary>
+    private async Task AlertGroupsAsync(
+        List<DuplicateGroup> considered, IReadOnlyList<ChangeRow> changes, IReadOnlySet<string> anchored, DateTimeOffset now,
+        HashSet<string> holdBack, Pass pass, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        foreach (var single in considered.Where(g => !g.IsDuplicate && g.CallKeys.Any(anchored.Contains)))
         {
-            await Isolated("initiation requests", single.Conversations, async () => await WithInitiationsAsync(single, cancellationToken), single);
+            await pass.Isolated("initiation requests", single.Conversations, async () => await WithInitiationsAsync(single, cancellationToken), single);
         }
-        for (var i = 0; i < groups.Count; i++)
+        foreach (var candidate in considered.Where(g => g.IsDuplicate))
         {
-            var group = groups[i];
+            var group = candidate;
             try
             {
-                group = groups[i] = await WithInitiationsAsync(group, cancellationToken);
+                group = await WithInitiationsAsync(group, cancellationToken);
                 if (group.Unsettled(settings.SettleDelay) is { Count: > 0 } young)
                 {
                     // Judged only once settled: a conversation a few seconds old is still "initiated" and looks blank.
-                    pending.Add(group);
+                    pass.Pending[group.Key] = group;
                     holdBack.UnionWith(ChangesOf(group));
                     LogPending(group.Key, string.Join(", ", young.Select(c => c.ConversationId)));
                     continue;
                 }
+                pass.Pending.Remove(group.Key);
+                pass.Duplicates[group.Key] = group;
                 if (!settings.AlertingVerdicts.Contains(group.Verdict))
                 {
                     LogNotAlerting(group.Key, group.Conversations.Count, group.Verdict.Describe());
                     continue;
                 }
-                if (await AlertAsync(group, now, cancellationToken) is { } outcome) outcomes.Add(outcome);
+                if (await AlertAsync(group, now, cancellationToken) is { } outcome) pass.Outcomes.Add(outcome);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
-                failures++;
+                pass.Failures++;
                 holdBack.UnionWith(ChangesOf(group));
                 LogStageFailed("alert", string.Join(", ", group.ConversationIds), ex.GetType().Name, ex.Message);
             }
         }
 
-        // One judgement per call, however often it was started.
+        // A group's changes: its conversations' and the call-start requests of its call.
+        IEnumerable<string> ChangesOf(DuplicateGroup group) => group.ConversationIds.Concat(changes
+            .Where(c => c.IsInitiation && CorrelationKeys.SplitCallKeys(c.CallKeys).Any(group.CallKeys.Contains)).Select(c => c.RowKey));
+    }
+
+    /// <summary>One NoConversation judgement per started call, however often it was started, after a look-up that finished.</summary>
+    private async Task JudgeLonelyCallStartsAsync(
+        List<ChangeRow> lonely, DiscoveryResult found, List<ObservedConversation> observed, DateTimeOffset now,
+        HashSet<string> holdBack, Pass pass, CancellationToken cancellationToken)
+    {
         var judged = new List<ChangeRow>();
         foreach (var call in lonely.GroupBy(a => a.CallKeys, StringComparer.Ordinal))
         {
@@ -196,43 +312,51 @@ internal sealed partial class DuplicateSweep(
             if (found.Queries == 0 || found.Unfinished.Contains(anchor.RowKey)) continue;
             try
             {
-                if (await NoConversationAsync(anchor, Latest(observed), now, cancellationToken) is { } outcome) outcomes.Add(outcome);
+                if (await NoConversationAsync(anchor, Latest(observed), now, cancellationToken) is { } outcome) pass.Outcomes.Add(outcome);
                 judged.AddRange(call);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
-                failures++;
+                pass.Failures++;
                 holdBack.Add(anchor.RowKey);
                 LogStageFailed("no-conversation alert", anchor.RowKey, ex.GetType().Name, ex.Message);
             }
         }
         if (judged.Count > 0)
         {
-            await Isolated("no-conversation bookkeeping", [], async () => { await repository.MarkSearchedAsync(judged, now, cancellationToken); return true; }, false);
+            await pass.Isolated("no-conversation bookkeeping", [], async () => { await repository.MarkSearchedAsync(judged, now, cancellationToken); return true; }, false);
         }
+    }
 
-        // The health check runs before the retries so that its own new alerts count as handled in this sweep.
-        var agentsSeen = observed.Select(c => c.AgentId).Where(a => a.Length > 0).Distinct(StringComparer.Ordinal).ToList();
-        var problems = await Isolated("webhook health", [], () => health.CheckAsync(agentsSeen, cancellationToken), (IReadOnlyList<WebhookProblem>)[]);
-        var handled = outcomes.Select(o => (o.Key, o.Generation)).Concat(health.Handled).ToHashSet();
-        foreach (var resumed in await Isolated("alert retries", [], () => dispatcher.ResumeOpenAsync(handled, cancellationToken), (IReadOnlyList<AlertOutcome>)[]))
+    /// <summary>What one run has done so far, over its batches; its stages run isolated through <see cref="Isolated"/>.</summary>
+    private sealed class Pass(CancellationToken cancellationToken, DuplicateSweep sweep)
+    {
+        public int Failures { get; set; }
+        public int RowsRead { get; set; }
+        public int Observed { get; set; }
+        public int Queries { get; private set; }
+        public int Details { get; private set; }
+        public bool Truncated { get; private set; }
+        public bool CutShort { get; set; }
+        public List<ObservedConversation> Found { get; } = [];
+        public HashSet<string> Unfinished { get; } = new(StringComparer.Ordinal);
+        public HashSet<string> AgentsSeen { get; } = new(StringComparer.Ordinal);
+        // By key: a call with changes in two batches is judged in both; its latest judgement stands.
+        public Dictionary<string, DuplicateGroup> Duplicates { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, DuplicateGroup> Pending { get; } = new(StringComparer.Ordinal);
+        public List<AlertOutcome> Outcomes { get; } = [];
+
+        public void Add(DiscoveryResult result)
         {
-            if (resumed.Sent.Count > 0 || resumed.Failed.Count > 0) outcomes.Add(resumed);
+            Found.AddRange(result.Found);
+            Queries += result.Queries;
+            Details += result.Details;
+            Truncated |= result.Truncated;
+            Unfinished.UnionWith(result.Unfinished);
         }
 
-        await checkpoint.SaveAsync(NextCheckpoint(now, oldest, changes, holdBack), cancellationToken);
-
-        var duplicates = groups.Except(pending).ToList();
-        var rowsRead = changes.Count + neighbourhood.RowsRead;
-        LogSwept(from, now, changes.Count, changedIds.Count, rowsRead, found.Found.Count, found.Queries, duplicates.Count, pending.Count,
-            outcomes.Count(o => o.Created), problems.Count, failures);
-        return new SweepResult(from, now, changes.Count, Latest(observed).Count, rowsRead, found, duplicates, pending, outcomes, problems, failures);
-
-        // A group's changes: its conversations' and the call-start requests of its call.
-        IEnumerable<string> ChangesOf(DuplicateGroup group) => group.ConversationIds.Concat(changes
-            .Where(c => c.IsInitiation && CorrelationKeys.SplitCallKeys(c.CallKeys).Any(group.CallKeys.Contains)).Select(c => c.RowKey));
-
-        async Task<T> Isolated<T>(string stage, IEnumerable<ObservedConversation> about, Func<Task<T>> run, T fallback)
+        /// <summary>Runs one stage; an unexpected error is logged with the conversations it concerned, and the rest goes on.</summary>
+        public async Task<T> Isolated<T>(string stage, IEnumerable<ObservedConversation> about, Func<Task<T>> run, T fallback)
         {
             try
             {
@@ -240,8 +364,8 @@ internal sealed partial class DuplicateSweep(
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
-                failures++;
-                LogStageFailed(stage, string.Join(", ", about.Select(c => c.ConversationId)), ex.GetType().Name, ex.Message);
+                Failures++;
+                sweep.LogStageFailed(stage, string.Join(", ", about.Select(c => c.ConversationId)), ex.GetType().Name, ex.Message);
                 return fallback;
             }
         }
@@ -305,19 +429,20 @@ internal sealed partial class DuplicateSweep(
     }
 
     /// <summary>
-    /// Up to now, unless a change could not be finished (not settled, discovery not done, an error): then up to just
-    /// before the earliest of those, so the next sweep reads it again; but never further back than <c>LookBack</c>.
+    /// Up to <paramref name="through"/> (the end of the batches judged), unless a change could not be finished (not
+    /// settled, discovery not done, an error): then up to just before the earliest of those, so the next sweep reads it
+    /// again; but never further back than <c>LookBack</c>.
     /// </summary>
-    private DateTimeOffset NextCheckpoint(DateTimeOffset now, DateTimeOffset oldest, IReadOnlyList<ChangeRow> changes, IReadOnlySet<string> holdBack)
+    private DateTimeOffset NextCheckpoint(DateTimeOffset through, DateTimeOffset oldest, IReadOnlyList<DateTimeOffset> held)
     {
-        var held = changes.Where(c => holdBack.Contains(c.RowKey)).Select(c => (DateTimeOffset?)c.RecordedAt).Min();
-        if (held is not { } at) return now;
+        if (held.Count == 0) return through;
+        var at = held.Min();
         if (at < oldest)
         {
             LogGaveUpHolding(at, oldest);
             return oldest;
         }
-        return at;
+        return at < through ? at : through;
     }
 
     /// <summary>One entry per conversation, the last read winning.</summary>
@@ -326,9 +451,12 @@ internal sealed partial class DuplicateSweep(
             .Select(g => g.OrderBy(c => c.ReadAt ?? DateTimeOffset.MinValue).Last())
             .ToList();
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Sweep of changes {changes_from:o}–{changes_to:o}: {changes} changes ({conversations_changed} conversations), {rows_read} rows read, {discovered} discovered with {queries} list queries, {duplicates} duplicate groups, {pending} waiting to settle, {alerts_created} new alerts, {webhook_problems} webhook problems, {failures} isolated failures")]
-    private partial void LogSwept(DateTimeOffset changes_from, DateTimeOffset changes_to, int changes, int conversations_changed, int rows_read, int discovered, int queries,
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sweep of changes {changes_from:o}–{changes_to:o}: {changes} changes, {rows_read} rows read, {discovered} discovered with {queries} list queries, {duplicates} duplicate groups, {pending} waiting to settle, {alerts_created} new alerts, {webhook_problems} webhook problems, {failures} isolated failures")]
+    private partial void LogSwept(DateTimeOffset changes_from, DateTimeOffset changes_to, int changes, int rows_read, int discovered, int queries,
         int duplicates, int pending, int alerts_created, int webhook_problems, int failures);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sweep cut short by Detection:SweepBudget after {batches_done} of {batches} batches ({elapsed}); progress is saved and the next sweep continues from {resume_from:o}")]
+    private partial void LogCutShort(int batches_done, int batches, TimeSpan elapsed, DateTimeOffset resume_from);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Group {group_key} has {count} conversations ({verdict}); this verdict does not alert")]
     private partial void LogNotAlerting(string group_key, int count, string verdict);

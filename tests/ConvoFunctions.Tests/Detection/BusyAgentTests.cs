@@ -110,6 +110,49 @@ public sealed class BusyAgentTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(300, result.Duplicates.Count);
     }
 
+    [Fact]
+    public async Task A_sweep_cut_by_its_budget_saves_its_progress_and_the_next_continues_where_it_stopped()
+    {
+        // 300 calls, each with a known blank twin: 600 changes, three batches. The clock moves on every reading, so
+        // the budget is spent after the first batch of each run.
+        var clock = new SteppingTimeProvider(Begin.AddHours(1), TimeSpan.FromMilliseconds(10));
+        await using var services = TestServices.Create(azurite.ConnectionString, clock, new Dictionary<string, string?>
+        {
+            [SettingNames.DetectionWebhookHealthEnabled] = "false",
+            [SettingNames.DetectionDiscoveryEnabled] = "false",
+            [SettingNames.DetectionSweepBudget] = "00:00:01",
+        });
+        var repository = services.GetRequiredService<CorrelationRepository>();
+        for (var i = 0; i < 300; i++)
+        {
+            var start = Begin.AddMinutes(10).AddSeconds(2 * i).ToUnixTimeSeconds();
+            await repository.UpsertAsync(Samples.Facts(Samples.Variant(Samples.RealJson(), $"conv_cut_real_{i:D3}", start, $"CAcut{i:D3}"), clock.GetUtcNow()), CancellationToken.None);
+            await repository.UpsertAsync(Samples.Facts(Samples.Variant(Samples.BlankJson(), $"conv_cut_twin_{i:D3}", start - 1, $"CAcut{i:D3}"), clock.GetUtcNow()), CancellationToken.None);
+        }
+        var sweep = services.GetRequiredService<DuplicateSweep>();
+        var checkpoint = services.GetRequiredService<SweepCheckpoint>();
+
+        var first = await sweep.RunAsync(CancellationToken.None);
+        var afterFirst = (await checkpoint.ReadAsync(CancellationToken.None))!.Value;
+
+        Assert.True(first.Discovery.Truncated, "the first run should have been cut short");
+        Assert.InRange(first.Alerts.Count(a => a.Created), 1, 299);
+        Assert.True(afterFirst > Begin.AddHours(1) && afterFirst < first.To, $"checkpoint {afterFirst:o} should lie inside the window");
+        Assert.Contains(services.GetRequiredService<TestLog>().Lines, l => l.Contains("Sweep cut short by Detection:SweepBudget after 1 of 3 batches", StringComparison.Ordinal));
+
+        var created = first.Alerts.Count(a => a.Created);
+        for (var run = 0; run < 5; run++) created += (await sweep.RunAsync(CancellationToken.None)).Alerts.Count(a => a.Created);
+        Assert.Equal(300, created);
+    }
+
+    /// <summary>A clock that moves on by <paramref name="step"/> every time it is read: time passes as work is done.</summary>
+    private sealed class SteppingTimeProvider(DateTimeOffset start, TimeSpan step) : TimeProvider
+    {
+        private long _ticks = start.UtcTicks;
+
+        public override DateTimeOffset GetUtcNow() => new(Interlocked.Add(ref _ticks, step.Ticks) - step.Ticks, TimeSpan.Zero);
+    }
+
     private async Task StartCallAsync(ServiceProvider services, string callSid)
     {
         var body = new JsonObject
