@@ -38,6 +38,7 @@ internal sealed record SweepResult(
 internal sealed partial class DuplicateSweep(
     CorrelationRepository repository,
     SweepCheckpoint checkpoint,
+    SweepLease lease,
     SiblingDiscovery discovery,
     AlertDispatcher dispatcher,
     AlertLedger ledger,
@@ -63,6 +64,24 @@ internal sealed partial class DuplicateSweep(
     public const int BatchSize = 250;
 
     public async Task<SweepResult> RunAsync(CancellationToken cancellationToken)
+    {
+        if (await lease.TryAcquireAsync(cancellationToken) is { } holder)
+        {
+            LogLeaseHeld(holder.Owner, holder.Until);
+            var at = time.GetUtcNow();
+            return SweepResult.Nothing(at, at);
+        }
+        try
+        {
+            return await SweepAsync(cancellationToken);
+        }
+        finally
+        {
+            await lease.ReleaseAsync(CancellationToken.None);
+        }
+    }
+
+    private async Task<SweepResult> SweepAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var startedAt = time.GetUtcNow();
@@ -454,6 +473,9 @@ internal sealed partial class DuplicateSweep(
     [LoggerMessage(Level = LogLevel.Information, Message = "Sweep of changes {changes_from:o}–{changes_to:o}: {changes} changes, {rows_read} rows read, {discovered} discovered with {queries} list queries, {duplicates} duplicate groups, {pending} waiting to settle, {alerts_created} new alerts, {webhook_problems} webhook problems, {failures} isolated failures")]
     private partial void LogSwept(DateTimeOffset changes_from, DateTimeOffset changes_to, int changes, int rows_read, int discovered, int queries,
         int duplicates, int pending, int alerts_created, int webhook_problems, int failures);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sweep skipped: another sweeper ({owner}) holds this storage account's sweep until {until:o}. Two sweepers (a convo serve --storage against the deployed account, a second app) would judge the same changes with different clocks; only one runs at a time.")]
+    private partial void LogLeaseHeld(string owner, DateTimeOffset until);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sweep cut short by Detection:SweepBudget after {batches_done} of {batches} batches ({elapsed}); progress is saved and the next sweep continues from {resume_from:o}")]
     private partial void LogCutShort(int batches_done, int batches, TimeSpan elapsed, DateTimeOffset resume_from);

@@ -9,6 +9,7 @@ internal static class SweepServiceCollectionExtensions
     public static IServiceCollection AddSweep(this IServiceCollection services)
     {
         services.TryAddSingleton<SweepCheckpoint>();
+        services.TryAddSingleton<SweepLease>();
         services.TryAddSingleton<AgentWebhookOverrides>();
         services.TryAddTransient<WebhookHealthCheck>();
         services.TryAddTransient<DuplicateSweep>();

@@ -182,6 +182,26 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_second_sweeper_on_the_same_account_waits_while_the_first_holds_the_sweep_and_says_so()
+    {
+        await KnowRealAndBlank();
+        await using var deployed = Services();
+        await using var laptop = Services();
+        var deployedLease = deployed.GetRequiredService<SweepLease>();
+        Assert.Null(await deployedLease.TryAcquireAsync(CancellationToken.None)); // the deployed app is sweeping
+
+        var skipped = await SweepAsync(laptop);
+
+        Assert.Equal(0, skipped.Changes);
+        Assert.Empty(TeamsPosts);
+        Assert.Contains(laptop.GetRequiredService<TestLog>().Lines, l => l.Contains("Sweep skipped: another sweeper", StringComparison.Ordinal) && l.Contains(deployedLease.Owner, StringComparison.Ordinal));
+
+        await deployedLease.ReleaseAsync(CancellationToken.None);
+        Assert.Single((await SweepAsync(laptop)).Duplicates);
+        Assert.Single(TeamsPosts);
+    }
+
+    [Fact]
     public async Task Failed_Teams_post_is_retried_next_sweep_and_the_email_is_not_resent()
     {
         await KnowRealAndBlank();
