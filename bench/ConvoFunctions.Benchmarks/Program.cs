@@ -12,6 +12,7 @@ using ConvoFunctions.Benchmarks.Reliability;
 //   ingest [webhooks]      webhook route throughput and p99 at 8 and 32 in flight vs a bare Put Blob + Put Message loop
 //   reliability [options]  load and fault harness on loopback (--help lists its options); exit 0 when nothing was lost
 //   enrichment [options]   enrichment throughput through the serve path vs MaxConcurrency / latency (--help)
+//   discovery [calls/h] [h] webhook-less twins found by the sweep every 5 simulated minutes vs the API bound
 // Anything else goes to BenchmarkDotNet.
 switch (args)
 {
@@ -21,6 +22,8 @@ switch (args)
         return await SweepScaling.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 31);
     case ["initiation", ..]:
         return await InitiationLatency.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 4000);
+    case ["discovery", ..]:
+        return await DiscoveryPace.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 3000, args.Length > 2 ? int.Parse(args[2]) : 1);
     case ["ingest", ..]:
         return await IngestBound.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 3000);
     case ["reliability" or "enrichment", ..]:
