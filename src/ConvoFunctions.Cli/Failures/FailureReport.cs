@@ -110,7 +110,7 @@ internal static partial class FailureReport
     private static string Hint(string verb) => verb switch
     {
         "send" => "Is 'convo serve' running? Start it in another terminal, or pass --url.",
-        "audit" => $"Check --base-url or {SettingNames.ToEnvironmentForm(SettingNames.ElevenLabsBaseUrl)}, and the network.",
+        "audit" or "explain" => $"Check --base-url or {SettingNames.ToEnvironmentForm(SettingNames.ElevenLabsBaseUrl)}, and the network.",
         _ => "Check the address and that the service is running.",
     };
 
