@@ -10,6 +10,7 @@ using ConvoFunctions.ElevenLabs;
 using ConvoFunctions.Initiation;
 using ConvoFunctions.Privacy;
 using ConvoFunctions.Storage;
+using ConvoFunctions.Telephony;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -20,8 +21,9 @@ namespace ConvoFunctions.Cli;
 
 /// <summary>
 /// <c>convo explain &lt;conversation_id&gt;…</c>: the call of each conversation, found through the list endpoint with the
-/// sweep's rules, with support's checklist for every conversation, the verdict, the likely cause and the support
-/// report. Needs only <c>ElevenLabs__ApiKey</c>. Exit 3 when a call has more than one conversation, 0 when each has one.
+/// sweep's rules, with support's checklist for every conversation, the verdict, the likely cause with its telephony
+/// evidence (Twilio when <c>Twilio__*</c> is set, ElevenLabs' SIP log for SIP calls) and the support report. Needs only
+/// <c>ElevenLabs__ApiKey</c>. Exit 3 when a call has more than one conversation, 0 when each has one.
 /// </summary>
 internal static class ExplainCommand
 {
@@ -82,8 +84,11 @@ internal static class ExplainCommand
         services.AddSingleton(time);
         services.AddElevenLabsClient();
         services.AddConversationDirectory();
+        services.AddTelephony(configuration);
         await using var provider = services.BuildServiceProvider();
         var directory = provider.GetRequiredService<IConversationDirectory>();
+        var telephony = provider.GetRequiredService<TelephonyEvidenceReader>();
+        await SayWhetherTwilioIsReadAsync(provider.GetRequiredService<IOptions<TwilioOptions>>().Value, settingsFile, stderr);
 
         // An unreachable or refusing API surfaces as an exception that ConvoCommand.RunAsync reports.
         var lookup = await CallLookup.FindAsync(directory, conversationIds, detection, cancellationToken);
@@ -99,7 +104,9 @@ internal static class ExplainCommand
         foreach (var group in lookup.Calls)
         {
             var requests = initiations is null ? null : await InitiationRequestsAsync(initiations, group, time, cancellationToken);
-            calls.Add(Explain(group, lookup, requests));
+            // The telephony side matters only for a call with more than one conversation; it never fails the verb.
+            var evidence = group.IsDuplicate ? await telephony.ReadAsync(group, cancellationToken) : null;
+            calls.Add(Explain(group, lookup, requests, evidence));
         }
         await stdout.WriteAsync(ExplainReport.Render(calls, lookup.NotFound, format));
 
@@ -107,7 +114,7 @@ internal static class ExplainCommand
         return lookup.NotFound.Count > 0 ? ExitCodes.Usage : ExitCodes.Success;
     }
 
-    private static ExplainedCall Explain(DuplicateGroup group, CallLookupResult lookup, IReadOnlyList<InitiationRecord>? requests)
+    private static ExplainedCall Explain(DuplicateGroup group, CallLookupResult lookup, IReadOnlyList<InitiationRecord>? requests, TelephonyEvidence? telephony)
     {
         if (requests is not null) group = group with { InitiationRequests = requests.Select(r => r.ReceivedAt).ToList() };
         var caller = PhoneMask.Mask(group.Any(c => c.Caller), "unknown");
@@ -116,8 +123,25 @@ internal static class ExplainCommand
             group.Conversations.Select(c => lookup.Facts[c.ConversationId]).ToList(),
             caller,
             requests,
-            group.IsDuplicate ? Diagnosis.Of(group) : null,
-            group.IsDuplicate ? SupportReport.ForDuplicate(group, caller) : null);
+            telephony,
+            group.IsDuplicate ? Diagnosis.Of(group, telephony) : null,
+            group.IsDuplicate ? SupportReport.ForDuplicate(group, caller, telephony) : null);
+    }
+
+    /// <summary>One line when Twilio's side is not read: not set (by choice), or set but unusable (naming the setting).</summary>
+    private static async Task SayWhetherTwilioIsReadAsync(TwilioOptions twilio, string settingsFile, TextWriter stderr)
+    {
+        if (twilio.IsAbsent)
+        {
+            await stderr.WriteLineAsync($"[explain] Twilio evidence off: set {SettingNames.ToEnvironmentForm(SettingNames.TwilioAccountSid)}, " +
+                $"{SettingNames.ToEnvironmentForm(SettingNames.TwilioApiKeySid)} and {SettingNames.ToEnvironmentForm(SettingNames.TwilioApiKeySecret)} " +
+                $"(environment or {settingsFile}) to add each call's legs, requests and errors.");
+            return;
+        }
+        foreach (var problem in twilio.Problems())
+        {
+            await stderr.WriteLineAsync($"[explain] Twilio evidence off: {problem.AppSetting} {problem.Fix}.");
+        }
     }
 
     /// <summary>The call's requests to the app's call-start route, as recorded (one partition query per call key).</summary>

@@ -6,19 +6,21 @@ using ConvoFunctions.Conversations;
 using ConvoFunctions.Detection;
 using ConvoFunctions.Initiation;
 using ConvoFunctions.Privacy;
+using ConvoFunctions.Telephony;
 
 namespace ConvoFunctions.Cli.Reports;
 
 /// <summary>
 /// One call as <c>convo explain</c> shows it: its conversations (as grouped, and the API's facts of each, in the same
 /// order), the masked caller, the call-start requests the app recorded (null: not asked for), and for a call with more
-/// than one conversation the likely cause and the support report.
+/// than one conversation its telephony evidence, the likely cause and the support report.
 /// </summary>
 internal sealed record ExplainedCall(
     DuplicateGroup Group,
     IReadOnlyList<ConversationFacts> Facts,
     string MaskedCaller,
     IReadOnlyList<InitiationRecord>? InitiationRequests,
+    TelephonyEvidence? Telephony,
     string? LikelyCause,
     string? SupportReport);
 
@@ -111,7 +113,14 @@ internal static class ExplainReport
             sb.AppendLine("|" + string.Concat(rows[0].Select(_ => " --- |")));
             foreach (var row in rows.Skip(1)) sb.AppendLine("| " + string.Join(" | ", row.Select(Md)) + " |");
             sb.AppendLine();
-            foreach (var line in Findings(call)) sb.AppendLine(Md(line)).AppendLine();
+            foreach (var line in Findings(call))
+            {
+                // Evidence items are a list (sub-items nested), everything else a paragraph of its own.
+                if (line.StartsWith("      ", StringComparison.Ordinal)) sb.Append("  - ").AppendLine(Md(line.TrimStart()));
+                else if (line.StartsWith("  - ", StringComparison.Ordinal)) sb.AppendLine(Md(line[2..]));
+                else sb.AppendLine().AppendLine(Md(line));
+            }
+            sb.AppendLine();
             if (call.SupportReport is { } report)
             {
                 sb.AppendLine("### Support report");
@@ -145,6 +154,7 @@ internal static class ExplainReport
                     received_at = r.ReceivedAt.UtcDateTime.ToString("o", CultureInfo.InvariantCulture),
                     caller = PhoneMask.Mask(r.CallerId, "unknown"),
                 }),
+                ["telephony"] = call.Telephony is { } telephony ? TelephonyJson(telephony) : null,
                 ["likely_cause"] = call.LikelyCause,
                 ["support_report"] = call.SupportReport,
             }),
@@ -216,7 +226,83 @@ internal static class ExplainReport
                 : Diagnosis.Requests(requests.Select(r => r.ReceivedAt).ToList()));
         }
         if (call.LikelyCause is { } cause) yield return cause;
+        if (call.Telephony is { IsEmpty: false } telephony)
+        {
+            yield return "Telephony evidence:";
+            foreach (var line in telephony.Describe()) yield return "  " + (line.StartsWith(' ') ? "    " + line.TrimStart() : "- " + line);
+        }
     }
+
+    /// <summary>The evidence as lines for people, and structured: numbers masked, URLs without their query.</summary>
+    private static Dictionary<string, object?> TelephonyJson(TelephonyEvidence evidence) => new()
+    {
+        ["evidence"] = evidence.Describe().Select(line => line.TrimStart()).ToList(),
+        ["twilio"] = evidence.Twilio.Select(t => new Dictionary<string, object?>
+        {
+            ["call"] = TwilioCallJson(t.Call),
+            ["legs"] = t.Legs.Select(TwilioCallJson).ToList(),
+            ["events"] = t.Events?.Select(r => new Dictionary<string, object?>
+            {
+                ["at"] = Iso(r.At),
+                ["method"] = r.Method,
+                ["url"] = TelephonyUrls.Show(r.Url),
+                ["response_code"] = r.ResponseCode,
+                ["duration_ms"] = r.DurationMs,
+                ["fallback"] = r.IsFallback,
+                ["error_code"] = r.ErrorCode,
+                ["error_url"] = r.ErrorUrl is null ? null : TelephonyUrls.Show(r.ErrorUrl),
+                ["status_callback"] = r.IsStatusCallback,
+            }).ToList(),
+            ["events_readable_from"] = Iso(t.EventsReadableFrom),
+            ["notifications"] = t.Notifications.Select(n => new Dictionary<string, object?>
+            {
+                ["error_code"] = n.ErrorCode,
+                ["level"] = n.IsError ? "error" : "warning",
+                ["at"] = Iso(n.At),
+                ["request_url"] = n.RequestUrl is null ? null : TelephonyUrls.Show(n.RequestUrl),
+            }).ToList(),
+            ["number"] = t.Number is not { } number ? null : new Dictionary<string, object?>
+            {
+                ["phone_number"] = PhoneMask.Mask(number.PhoneNumber),
+                ["voice_url"] = TelephonyUrls.Show(number.VoiceUrl),
+                ["voice_fallback_url"] = TelephonyUrls.Show(number.VoiceFallbackUrl),
+                ["status_callback"] = TelephonyUrls.Show(number.StatusCallback),
+                ["voice_application_sid"] = number.VoiceApplicationSid,
+                ["trunk_sid"] = number.TrunkSid,
+                ["date_updated"] = Iso(number.DateUpdated),
+            },
+        }).ToList(),
+        ["sip"] = evidence.Sip is not { } sip ? null : new Dictionary<string, object?>
+        {
+            ["conversations_read"] = sip.ConversationsRead,
+            ["invites"] = sip.Invites.Select(i => new Dictionary<string, object?>
+            {
+                ["call_id"] = i.CallId,
+                ["at"] = Iso(i.At),
+                ["remote_address"] = i.RemoteAddress,
+                ["transport"] = i.Transport,
+                ["conversation_ids"] = i.ConversationIds,
+            }).ToList(),
+        },
+        ["gaps"] = evidence.Gaps,
+    };
+
+    private static Dictionary<string, object?> TwilioCallJson(TwilioCall call) => new()
+    {
+        ["sid"] = call.Sid,
+        ["parent_call_sid"] = call.ParentCallSid,
+        ["direction"] = call.Direction,
+        ["status"] = call.Status,
+        ["from"] = PhoneMask.Mask(call.From, "unknown"),
+        ["to"] = call.To is { } to && (to.StartsWith("sip:", StringComparison.OrdinalIgnoreCase) || to.StartsWith("sips:", StringComparison.OrdinalIgnoreCase))
+            ? TelephonyUrls.Show(to) : PhoneMask.Mask(call.To, "unknown"),
+        ["start_time"] = Iso(call.StartTime),
+        ["end_time"] = Iso(call.EndTime),
+        ["duration_secs"] = call.DurationSeconds,
+        ["trunk_sid"] = call.TrunkSid,
+    };
+
+    private static string? Iso(DateTimeOffset? time) => time?.UtcDateTime.ToString("o", CultureInfo.InvariantCulture);
 
     private static string Utc(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC";
 
