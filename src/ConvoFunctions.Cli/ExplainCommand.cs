@@ -100,6 +100,12 @@ internal static class ExplainCommand
             (lookup.Truncated ? $"; the search stopped at {SettingNames.ToEnvironmentForm(SettingNames.DetectionDiscoveryMaxQueries)} pages or " +
                 $"{SettingNames.ToEnvironmentForm(SettingNames.DetectionDiscoveryMaxDetails)} reads, so a busy agent's call may miss a member." : "."));
 
+        if (lookup.Calls.Count > 1 && conversationIds.Distinct(StringComparer.Ordinal).Count(lookup.Facts.ContainsKey) > 1)
+        {
+            // Someone who brings two ids believes they are one call; say plainly when the rules disagree, and why they would.
+            await stderr.WriteLineAsync($"[explain] the ids given belong to {lookup.Calls.Count} different calls by the sweep's rules " +
+                "(no telephony id in common, or not the same agent and caller close enough in time); each call is explained on its own.");
+        }
         var calls = new List<ExplainedCall>();
         foreach (var group in lookup.Calls)
         {

@@ -161,6 +161,19 @@ public sealed class ExplainCommandTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Two_ids_of_different_calls_are_explained_each_on_its_own_and_said_so()
+    {
+        _api.Add(Samples.Variant(Samples.RealJson(), "conv_first", Start, _sid));
+        _api.Add(Samples.Variant(Samples.RealJson(), "conv_other", Start + 30, "CA" + Guid.NewGuid().ToString("N")));
+
+        var (code, stdout, stderr) = await ExplainAsync("text", "conv_first", "conv_other");
+
+        Assert.Equal(0, code);
+        Assert.Contains("[explain] the ids given belong to 2 different calls by the sweep's rules", stderr);
+        Assert.Equal(2, stdout.Split('\n').Count(line => line.StartsWith("Call CA", StringComparison.Ordinal) && line.EndsWith(": 1 conversation", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task An_unknown_id_is_named_and_exits_2()
     {
         var (code, stdout, stderr) = await ExplainAsync("text", "conv_missing");
