@@ -26,6 +26,7 @@ internal static class ConvoCommand
         ReplayCommand.Create(),
         CallsCommand.Create(),
         AuditCommand.Create(),
+        ExplainCommand.Create(),
         TestAlertCommand.Create(),
     };
 

@@ -1,6 +1,7 @@
 using ConvoFunctions.Alerts;
 using ConvoFunctions.Configuration;
 using ConvoFunctions.ElevenLabs;
+using ConvoFunctions.Telephony;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -12,9 +13,10 @@ namespace ConvoFunctions;
 /// setting to fix. Critical because a person must act; not fatal, because the webhook endpoint must stay up.
 /// </summary>
 internal sealed partial class OptionalSettingsCheck(
-    IOptions<AlertOptions> alerts, IOptions<ElevenLabsOptions> elevenLabs, ILogger<OptionalSettingsCheck> logger) : IHostedService
+    IOptions<AlertOptions> alerts, IOptions<ElevenLabsOptions> elevenLabs, IOptions<TwilioOptions> twilio, ILogger<OptionalSettingsCheck> logger)
+    : IHostedService
 {
-    public IReadOnlyList<SettingProblem> Problems() => [.. elevenLabs.Value.Problems(), .. alerts.Value.Problems()];
+    public IReadOnlyList<SettingProblem> Problems() => [.. elevenLabs.Value.Problems(), .. alerts.Value.Problems(), .. twilio.Value.Problems()];
 
     public Task StartAsync(CancellationToken cancellationToken)
     {

@@ -7,6 +7,7 @@ using ConvoFunctions.Initiation;
 using ConvoFunctions.Retention;
 using ConvoFunctions.Storage;
 using ConvoFunctions.Sweep;
+using ConvoFunctions.Telephony;
 using ConvoFunctions.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,6 +30,7 @@ internal static class ServiceCollectionExtensions
         services.AddCorrelation();
         services.AddEnrichment();
         services.AddDetection(configuration);
+        services.AddTelephony(configuration);
         services.AddAlerts(configuration);
         services.AddSweep();
         services.AddRetention(configuration);

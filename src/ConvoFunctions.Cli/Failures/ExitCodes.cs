@@ -14,7 +14,7 @@ internal static class ExitCodes
     /// <summary>The command line, a setting or an input file is wrong; running it again unchanged fails the same way.</summary>
     public const int Usage = 2;
 
-    /// <summary><c>convo audit</c> found calls with more than one conversation.</summary>
+    /// <summary><c>convo audit</c> found calls with more than one conversation; <c>convo explain</c>: the call has more than one.</summary>
     public const int DuplicatesFound = 3;
 
     /// <summary>An exception convo does not know: a bug (sysexits' EX_SOFTWARE).</summary>

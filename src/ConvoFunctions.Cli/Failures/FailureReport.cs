@@ -110,7 +110,7 @@ internal static partial class FailureReport
     private static string Hint(string verb) => verb switch
     {
         "send" => "Is 'convo serve' running? Start it in another terminal, or pass --url.",
-        "audit" => $"Check --base-url or {SettingNames.ToEnvironmentForm(SettingNames.ElevenLabsBaseUrl)}, and the network.",
+        "audit" or "explain" => $"Check --base-url or {SettingNames.ToEnvironmentForm(SettingNames.ElevenLabsBaseUrl)}, and the network.",
         _ => "Check the address and that the service is running.",
     };
 
@@ -162,7 +162,7 @@ internal static partial class FailureReport
     private static partial Regex ConversionFailure();
 
     /// <summary>A setting written as its configuration key (<c>Detection:Schedule</c>), to be shown as users set it.</summary>
-    [GeneratedRegex(@"\b(ElevenLabs|Webhooks|Detection|Alerts|Initiation|Retention):(\w+)")]
+    [GeneratedRegex(@"\b(ElevenLabs|Webhooks|Detection|Alerts|Initiation|Retention|Twilio):(\w+)")]
     private static partial Regex ColonForm();
 
     // A placeholder such as AccountKey=<key> is left alone.

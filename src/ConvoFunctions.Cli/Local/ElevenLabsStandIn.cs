@@ -35,7 +35,7 @@ internal sealed record StandInRequest(string Method, string PathAndQuery, IReadO
 /// in the detail endpoint's shape. Faults: per conversation by attempt (<see cref="Script"/>) or at random for every
 /// request (<see cref="StandInFaults"/>). Counters: every request, attempts per conversation, peak requests in flight.
 /// </summary>
-internal sealed class ElevenLabsStandIn : IAsyncDisposable
+internal sealed partial class ElevenLabsStandIn : IAsyncDisposable
 {
     private const string ConversationsPath = "/v1/convai/conversations";
     private readonly WebApplication _app;
@@ -125,6 +125,7 @@ internal sealed class ElevenLabsStandIn : IAsyncDisposable
                 ["workspace_overrides"] = standIn.AgentOverrides.TryGetValue(id, out var overrides) ? Copy(overrides) : new JsonObject(),
             },
         }));
+        standIn.MapTelephony(app);
         await app.StartAsync(cancellationToken);
         standIn.BaseAddress = new Uri(app.Urls.First());
         return standIn;
@@ -166,7 +167,7 @@ internal sealed class ElevenLabsStandIn : IAsyncDisposable
         while (now > (peak = Volatile.Read(ref _peak)) && Interlocked.CompareExchange(ref _peak, now, peak) != peak) { }
         try
         {
-            if (context.Request.Headers[ElevenLabsClient.ApiKeyHeader] != _apiKey)
+            if (!TwilioStandIn.Handles(context.Request) && context.Request.Headers[ElevenLabsClient.ApiKeyHeader] != _apiKey)
             {
                 await WriteAsync(context, StandInAnswer.Error(StatusCodes.Status401Unauthorized, "invalid_api_key"));
                 return;

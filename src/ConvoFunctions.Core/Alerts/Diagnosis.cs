@@ -1,18 +1,21 @@
 using System.Globalization;
 using ConvoFunctions.Conversations;
 using ConvoFunctions.Detection;
+using ConvoFunctions.Telephony;
 
 namespace ConvoFunctions.Alerts;
 
 /// <summary>
 /// The likely cause of a duplicate, in one sentence, from what the call's conversations and its call-start requests
 /// show. The order is the order of evidence: sources that differ point at our side, a second initiation request at
-/// the telephony leg, and without either only ElevenLabs can tell.
+/// the telephony leg, and without either only ElevenLabs can tell. Telephony evidence, when there is any that settles
+/// the question (<see cref="TelephonyCause"/>), comes first: it is the decisive evidence.
 /// </summary>
 internal static class Diagnosis
 {
-    public static string Of(DuplicateGroup group)
+    public static string Of(DuplicateGroup group, TelephonyEvidence? telephony = null)
     {
+        if (telephony is not null && TelephonyCause.Of(group, telephony) is { } cause) return cause;
         var origins = group.Conversations.Select(c => c.Origin).ToList();
         if (ConversationOrigin.AreMixed(origins))
         {

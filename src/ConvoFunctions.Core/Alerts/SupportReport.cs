@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using ConvoFunctions.Detection;
+using ConvoFunctions.Telephony;
 
 namespace ConvoFunctions.Alerts;
 
@@ -19,7 +20,7 @@ internal static class SupportReport
         + (c.FailureReason is { Length: > 0 } reason ? $" (initiation failure: {reason})" : "")
         + (probable ? " (probable sibling: no phone metadata, started next to the call)" : "");
 
-    public static string ForDuplicate(DuplicateGroup group, string maskedCaller)
+    public static string ForDuplicate(DuplicateGroup group, string maskedCaller, TelephonyEvidence? telephony = null)
     {
         var sb = new StringBuilder();
         sb.AppendLine("Subject: One phone call produced " + group.Conversations.Count.ToString(CultureInfo.InvariantCulture) + " conversations");
@@ -52,8 +53,15 @@ internal static class SupportReport
               .AppendLine();
             sb.Append("    ").AppendLine(ConversationEvidence.Of(c));
         }
+        if (telephony is not null && !telephony.IsEmpty)
+        {
+            sb.AppendLine();
+            sb.AppendLine("Telephony evidence:");
+            // Indented lines (each request of a call's log) belong to the line above them.
+            foreach (var line in telephony.Describe()) sb.Append(line.StartsWith(' ') ? "  - " : "- ").AppendLine(line.TrimStart());
+        }
         sb.AppendLine();
-        sb.AppendLine(Diagnosis.Of(group));
+        sb.AppendLine(Diagnosis.Of(group, telephony));
         sb.AppendLine();
         sb.AppendLine("Could you tell us why the second conversation was created for the same call?");
         return sb.ToString();

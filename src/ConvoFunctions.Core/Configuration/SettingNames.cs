@@ -61,6 +61,13 @@ internal static class SettingNames
     public const string AlertsClaimLease = "Alerts:ClaimLease";
     public const string AlertsMaxAttempts = "Alerts:MaxAttempts";
 
+    public const string TwilioSection = "Twilio";
+    public const string TwilioAccountSid = "Twilio:AccountSid";
+    public const string TwilioApiKeySid = "Twilio:ApiKeySid";
+    public const string TwilioApiKeySecret = "Twilio:ApiKeySecret";
+    public const string TwilioBaseUrl = "Twilio:BaseUrl";
+    public const string TwilioMaxConcurrency = "Twilio:MaxConcurrency";
+
     public const string RetentionSection = "Retention";
     public const string RetentionDays = "Retention:Days";
 

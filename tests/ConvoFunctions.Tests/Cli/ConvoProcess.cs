@@ -20,7 +20,7 @@ internal sealed record ConvoRun(int ExitCode, string Stdout, string Stderr)
 /// </summary>
 internal sealed class ConvoProcess : IAsyncDisposable
 {
-    private static readonly string[] SettingPrefixes = ["ElevenLabs__", "Webhooks__", "Detection__", "Alerts__", "AzureWebJobsStorage", "CONVO_"];
+    private static readonly string[] SettingPrefixes = ["ElevenLabs__", "Webhooks__", "Detection__", "Alerts__", "Twilio__", "AzureWebJobsStorage", "CONVO_"];
     private readonly Process _process;
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();

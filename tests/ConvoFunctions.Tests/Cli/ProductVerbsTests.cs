@@ -13,7 +13,7 @@ public sealed partial class ProductVerbsTests
         Assert.Equal(0, run.ExitCode);
         var commands = run.Stdout[run.Stdout.IndexOf("Commands:", StringComparison.Ordinal)..];
         var verbs = VerbLine().Matches(commands).Select(m => m.Groups[1].Value).Order(StringComparer.Ordinal).ToArray();
-        Assert.Equal(["audit", "calls", "replay", "send", "serve", "test-alert"], verbs);
+        Assert.Equal(["audit", "calls", "explain", "replay", "send", "serve", "test-alert"], verbs);
         // Nothing hidden either: the harness and the benchmarks run from bench/ConvoFunctions.Benchmarks.
         Assert.Equal(verbs.Length, ConvoFunctions.Cli.ConvoCommand.Create().Subcommands.Count);
     }

@@ -37,6 +37,7 @@ public sealed class SettingsContractTests
         { SettingNames.InitiationSection, typeof(global::ConvoFunctions.Initiation.InitiationOptions) },
         { SettingNames.DetectionSection, typeof(global::ConvoFunctions.Detection.DetectionOptions) },
         { SettingNames.AlertsSection, typeof(global::ConvoFunctions.Alerts.AlertOptions) },
+        { SettingNames.TwilioSection, typeof(global::ConvoFunctions.Telephony.TwilioOptions) },
     };
 
     [Theory]
