@@ -36,7 +36,7 @@ internal sealed class AlertFactory(IOptions<AlertOptions> options)
             new("Conversations", group.Conversations.Count.ToString(CultureInfo.InvariantCulture)),
         };
         if (group.InitiationRequests.Count > 0) facts.Add(new("Call start", Diagnosis.Requests(group.InitiationRequests)));
-        facts.Add(new("Likely cause", Diagnosis.Of(group)));
+        facts.Add(new("Likely cause", Diagnosis.WithoutLabel(Diagnosis.Of(group))));
         if (group.Probable.Count > 0) facts.Add(new("Probable siblings", string.Join(", ", group.Probable.Order(StringComparer.Ordinal))));
         if (followUp) facts.Add(new("New since the first alert", string.Join(", ", added)));
         var title = (followUp ? "Follow-up: " : "") +

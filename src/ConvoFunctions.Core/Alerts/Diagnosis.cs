@@ -32,6 +32,15 @@ internal static class Diagnosis
             + "request at most), so ElevenLabs support should look at the call's legs.";
     }
 
+    /// <summary>
+    /// The cause without its label, for a place that labels it already (the card's and email's "Likely cause" fact):
+    /// <c>the conversations were started…</c>, <c>by exclusion: Twilio made…</c>.
+    /// </summary>
+    public static string WithoutLabel(string cause) =>
+        cause.StartsWith("Likely cause: ", StringComparison.Ordinal) ? cause["Likely cause: ".Length..]
+        : cause.StartsWith("Likely cause, ", StringComparison.Ordinal) ? cause["Likely cause, ".Length..]
+        : cause;
+
     /// <summary><c>2 initiation requests at 2026-11-24 15:00:01.200, 2026-11-24 15:00:02.400 UTC</c>.</summary>
     public static string Requests(IReadOnlyCollection<DateTimeOffset> times) =>
         times.Count.ToString(CultureInfo.InvariantCulture) + (times.Count == 1 ? " initiation request at " : " initiation requests at ")

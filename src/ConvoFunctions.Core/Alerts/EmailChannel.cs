@@ -49,6 +49,8 @@ internal sealed class EmailChannel(HttpClient http, IOptions<AlertOptions> optio
             Content = new ByteArrayContent(body),
         };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        // The operation's id is the alert's: a resend of one alert generation is one traceable operation in ACS.
+        request.Headers.Add("Operation-Id", OperationId(alert).ToString());
         // ACS queues the message and answers 202 with the operation's id (and an Operation-Location to poll).
         using var response = await SendAsync(request, body, cancellationToken);
         var result = await ReadResultAsync(response, cancellationToken);
@@ -62,6 +64,10 @@ internal sealed class EmailChannel(HttpClient http, IOptions<AlertOptions> optio
     /// Polls <c>GET {endpoint}/emails/operations/{id}</c> until a final status (<c>Succeeded</c>, <c>Failed</c>,
     /// <c>Canceled</c>) or <paramref name="timeout"/>, waiting as <c>Retry-After</c> asks.
     /// </summary>
+    /// <summary>A GUID derived from the alert's key and generation (the first 16 bytes of their SHA-256).</summary>
+    public static Guid OperationId(Alert alert) =>
+        new(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(alert.Key + "/" + alert.Generation)).AsSpan(0, 16));
+
     public async Task<EmailOperation> WaitAsync(EmailOperation operation, TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (operation.Id.Length == 0 || operation.IsFinal) return operation;

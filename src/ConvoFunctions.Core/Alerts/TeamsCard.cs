@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -23,18 +24,41 @@ internal static class TeamsCard
 
     public static string Serialize(JsonNode node) => node.ToJsonString(Json);
 
-    public static JsonObject Message(Alert alert) => new()
-    {
-        ["type"] = "message",
-        ["attachments"] = new JsonArray(new JsonObject
-        {
-            ["contentType"] = ContentType,
-            ["contentUrl"] = null,
-            ["content"] = Card(alert),
-        }),
-    };
+    /// <summary>
+    /// Teams refuses a card message over about 28 KB, and a Workflow that fails does so where nobody looks: every
+    /// message stays under this, its table and report cut with "… and N more" (the email carries all of it).
+    /// </summary>
+    public const int MaxBytes = 24 * 1024;
 
-    public static JsonObject Card(Alert alert)
+    public static JsonObject Message(Alert alert)
+    {
+        var (rows, lines) = (alert.Conversations.Count, ReportLines(alert).Length);
+        while (true)
+        {
+            var message = new JsonObject
+            {
+                ["type"] = "message",
+                ["attachments"] = new JsonArray(new JsonObject
+                {
+                    ["contentType"] = ContentType,
+                    ["contentUrl"] = null,
+                    ["content"] = Card(alert, rows, lines),
+                }),
+            };
+            if (Encoding.UTF8.GetByteCount(Serialize(message)) <= MaxBytes || (rows <= 1 && lines <= MinReportLines)) return message;
+            (rows, lines) = (Math.Max(1, rows * 2 / 3), Math.Max(MinReportLines, lines * 2 / 3));
+        }
+    }
+
+    private const int MinReportLines = 12;
+
+    private static string[] ReportLines(Alert alert) => alert.SupportReport.TrimEnd().Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
+
+    public static JsonObject Card(Alert alert) => Card(alert, alert.Conversations.Count, ReportLines(alert).Length);
+
+    /// <param name="rows">Conversations shown in the table; the rest are counted.</param>
+    /// <param name="lines">Lines of the support report shown; the rest are counted.</param>
+    private static JsonObject Card(Alert alert, int rows, int lines)
     {
         var body = new JsonArray
         {
@@ -51,17 +75,22 @@ internal static class TeamsCard
             },
         };
 
-        if (alert.Conversations.Count > 0) body.Add(ConversationTable(alert.Conversations));
+        if (alert.Conversations.Count > 0)
+        {
+            body.Add(ConversationTable(alert.Conversations.Take(rows).ToList()));
+            if (rows < alert.Conversations.Count)
+            {
+                body.Add(Note($"… and {alert.Conversations.Count - rows} more conversations: the email lists them all."));
+            }
+        }
 
         body.Add(new JsonObject
         {
             ["type"] = "Container",
             ["separator"] = true,
-            ["items"] = new JsonArray
-            {
+            ["items"] = new JsonArray([
                 new JsonObject { ["type"] = "TextBlock", ["text"] = "Support report (ready to send)", ["weight"] = "Bolder", ["wrap"] = true },
-                new JsonObject { ["type"] = "TextBlock", ["text"] = alert.SupportReport, ["fontType"] = "Monospace", ["size"] = "Small", ["wrap"] = true },
-            },
+                .. ReportBlocks(ReportLines(alert), lines)]),
         });
 
         var actions = new JsonArray(alert.Conversations.Take(MaxActions).Select(c => (JsonNode)new JsonObject
@@ -82,6 +111,34 @@ internal static class TeamsCard
         if (actions.Count > 0) card["actions"] = actions;
         return card;
     }
+
+    /// <summary>
+    /// The report line by line, each its own RichTextBlock of one TextRun: a TextBlock's Markdown merges single
+    /// newlines into one paragraph and turns "- " lines into bullets, and a TextRun is shown exactly as written, so the
+    /// report stays copy-paste ready.
+    /// </summary>
+    private static IEnumerable<JsonNode> ReportBlocks(string[] report, int shown)
+    {
+        foreach (var line in report.Take(shown))
+        {
+            yield return new JsonObject
+            {
+                ["type"] = "RichTextBlock",
+                ["spacing"] = "None",
+                ["inlines"] = new JsonArray(new JsonObject
+                {
+                    // An empty run would collapse the blank line between the report's paragraphs.
+                    ["type"] = "TextRun", ["text"] = line.Length == 0 ? " " : line, ["fontType"] = "Monospace", ["size"] = "Small",
+                }),
+            };
+        }
+        if (shown < report.Length) yield return Note($"… and {report.Length - shown} more lines: the email carries the whole report.");
+    }
+
+    private static JsonObject Note(string text) => new()
+    {
+        ["type"] = "TextBlock", ["text"] = text, ["isSubtle"] = true, ["size"] = "Small", ["wrap"] = true,
+    };
 
     private static JsonObject ConversationTable(IReadOnlyList<AlertConversation> conversations)
     {

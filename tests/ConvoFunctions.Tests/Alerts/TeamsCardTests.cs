@@ -74,6 +74,51 @@ public sealed class TeamsCardTests
     }
 
     [Fact]
+    public void The_support_report_keeps_every_line_a_line_in_Teams()
+    {
+        var alert = SampleAlert();
+        var card = TeamsCard.Message(alert)["attachments"]![0]!["content"]!;
+        var report = card["body"]!.AsArray().Last()!["items"]!.AsArray().Skip(1).ToList();
+
+        // Teams' Markdown merges single newlines and turns "- " into bullets; a TextRun is shown as written.
+        Assert.All(report, block => Assert.Equal("RichTextBlock", (string?)block!["type"]));
+        var lines = report.Select(block => (string)block!["inlines"]![0]!["text"]!).ToList();
+        Assert.Equal(alert.SupportReport.TrimEnd().Split('\n').Select(l => l.TrimEnd('\r')).Select(l => l.Length == 0 ? " " : l), lines);
+        Assert.Contains(lines, l => l.StartsWith("- conv_sample_real_01", StringComparison.Ordinal));
+        Assert.DoesNotContain(card.ToJsonString(), "\"type\":\"TextBlock\",\"text\":\"Subject:");
+    }
+
+    [Fact]
+    public void The_likely_cause_is_labelled_once()
+    {
+        var alert = SampleAlert();
+        var cause = Assert.Single(alert.Facts, f => f.Name == "Likely cause").Value;
+        Assert.StartsWith("the platform created both conversations", cause);
+        Assert.DoesNotContain("Likely cause: Likely cause", EmailBody.For(alert).PlainText);
+        Assert.Contains("Likely cause: the platform created both conversations", EmailBody.For(alert).PlainText);
+    }
+
+    [Fact]
+    public void A_card_of_a_call_with_many_conversations_stays_under_the_Teams_limit_and_says_what_it_left_out()
+    {
+        var one = SampleAlert();
+        var many = one with
+        {
+            Conversations = Enumerable.Range(0, 60).Select(i => one.Conversations[i % 2] with { ConversationId = $"conv_many_{i:D2}_0123456789abcdef" }).ToList(),
+            SupportReport = string.Join("\n", Enumerable.Range(0, 60).Select(i => $"- conv_many_{i:D2}_0123456789abcdef  started 2025-11-24 15:00:00 UTC  status done  duration 142 s  messages 10  has_audio true")),
+        };
+
+        var small = TeamsCard.Serialize(TeamsCard.Message(one));
+        var large = TeamsCard.Serialize(TeamsCard.Message(many));
+
+        Assert.DoesNotContain("more conversations", small);
+        Assert.True(System.Text.Encoding.UTF8.GetByteCount(large) <= TeamsCard.MaxBytes, $"{large.Length} bytes");
+        Assert.Matches(@"… and \d+ more conversations", large);
+        Assert.Matches(@"… and \d+ more lines", large);
+        Assert.Contains("conv_many_00_0123456789abcdef", large);
+    }
+
+    [Fact]
     public void Alert_payload_round_trips_through_the_ledger_json()
     {
         var alert = SampleAlert();

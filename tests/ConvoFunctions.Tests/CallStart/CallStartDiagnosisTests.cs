@@ -298,7 +298,9 @@ public sealed class CallStartDiagnosisTests(AzuriteFixture azurite) : IAsyncLife
     private (string Card, string Html, string Text, string Report) SentAlert()
     {
         var card = JsonNode.Parse(Assert.Single(TeamsPosts).Body)!["attachments"]![0]!["content"]!;
-        var report = card["body"]!.AsArray().Select(b => b!["items"]?[1]?["text"]).OfType<JsonNode>().Single().GetValue<string>();
+        // The report as the card shows it: a RichTextBlock per line, after the container's heading.
+        var report = string.Join("\n", card["body"]!.AsArray().Last()!["items"]!.AsArray().Skip(1)
+            .Select(block => block!["inlines"]?[0]?["text"]?.GetValue<string>()).OfType<string>());
         var mail = JsonNode.Parse(Assert.Single(EmailPosts).Body)!["content"]!;
         return (card.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }),
             (string)mail["html"]!, (string)mail["plainText"]!, report);

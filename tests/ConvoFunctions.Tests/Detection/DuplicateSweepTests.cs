@@ -130,6 +130,8 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
         var email = Assert.Single(EmailPosts);
         Assert.Equal("/emails:send?api-version=2023-03-31", email.PathAndQuery);
         Assert.StartsWith("HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=", email.Headers["Authorization"]);
+        // One traceable ACS operation per alert generation, the same on a resend.
+        Assert.Equal(EmailChannel.OperationId(Alert.FromJson(Assert.Single(await RowsAsync(group.Key)).GetString("Payload")!)).ToString(), email.Headers["Operation-Id"]);
         var mail = JsonNode.Parse(email.Body)!;
         Assert.Equal("DoNotReply@alerts.example.com", (string?)mail["senderAddress"]);
         Assert.Equal(["oncall@example.com", "lead@example.com"], mail["recipients"]!["to"]!.AsArray().Select(t => (string?)t!["address"]));
