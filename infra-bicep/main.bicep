@@ -58,6 +58,16 @@ param initiationDefaultDynamicVariables string = '{}'
 @secure()
 param teamsWebhookUrl string = ''
 
+@description('Twilio account SID (AC…) whose calls explain and the sweep read for telephony evidence. Empty turns Twilio evidence off.')
+param twilioAccountSid string = ''
+
+@description('SID (SK…) of a Twilio API key of that account, read-only is enough.')
+param twilioApiKeySid string = ''
+
+@description('Secret of that Twilio API key (Key Vault secret twilio-api-key-secret). Empty leaves the vault\'s current secret as it is.')
+@secure()
+param twilioApiKeySecret string = ''
+
 @description('Deploy Azure Communication Services with an Azure-managed email domain for email alerts.')
 param enableEmailAlerts bool = true
 
@@ -111,6 +121,7 @@ var secretNames = {
   elevenLabsInitiationSecret: 'elevenlabs-initiation-secret'
   elevenLabsPreviousInitiationSecret: 'elevenlabs-previous-initiation-secret'
   initiationUpstreamHeaders: 'initiation-upstream-headers'
+  twilioApiKeySecret: 'twilio-api-key-secret'
 }
 
 // A region with availability zones offers zone-redundant storage; pickZones returns no zone elsewhere.
@@ -182,6 +193,7 @@ module vault 'modules/keyvault.bicep' = {
       '${secretNames.elevenLabsInitiationSecret}': elevenLabsInitiationSecret
       '${secretNames.elevenLabsPreviousInitiationSecret}': elevenLabsPreviousInitiationSecret
       '${secretNames.initiationUpstreamHeaders}': initiationUpstreamHeaders
+      '${secretNames.twilioApiKeySecret}': twilioApiKeySecret
     }
   }
 }
@@ -256,6 +268,8 @@ module functionApp 'modules/functionapp.bicep' = {
     hasPreviousInitiationSecret: !empty(elevenLabsPreviousInitiationSecret)
     initiationUpstreamUrl: initiationUpstreamUrl
     initiationDefaultDynamicVariables: initiationDefaultDynamicVariables
+    twilioAccountSid: twilioAccountSid
+    twilioApiKeySid: twilioApiKeySid
     emailEndpoint: enableEmailAlerts ? communication!.outputs.endpoint : ''
     emailSender: enableEmailAlerts ? communication!.outputs.sender : ''
     emailRecipients: alertEmailRecipients

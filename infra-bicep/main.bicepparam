@@ -16,6 +16,11 @@ param teamsWebhookUrl = readEnvironmentVariable('TEAMS_WEBHOOK_URL', '')
 param elevenLabsInitiationSecret = readEnvironmentVariable('ELEVENLABS_INITIATION_SECRET', '')
 param elevenLabsPreviousInitiationSecret = readEnvironmentVariable('ELEVENLABS_PREVIOUS_INITIATION_SECRET', '')
 param initiationUpstreamHeaders = readEnvironmentVariable('INITIATION_UPSTREAM_HEADERS', '')
+param twilioApiKeySecret = readEnvironmentVariable('TWILIO_API_KEY_SECRET', '')
+
+// Twilio evidence (optional): empty account SID keeps it off.
+param twilioAccountSid = readEnvironmentVariable('TWILIO_ACCOUNT_SID', '')
+param twilioApiKeySid = readEnvironmentVariable('TWILIO_API_KEY_SID', '')
 
 param initiationUpstreamUrl = readEnvironmentVariable('INITIATION_UPSTREAM_URL', '')
 param initiationDefaultDynamicVariables = readEnvironmentVariable('INITIATION_DEFAULT_DYNAMIC_VARIABLES', '{}')

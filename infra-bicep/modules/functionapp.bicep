@@ -34,6 +34,7 @@ param secretNames {
   elevenLabsInitiationSecret: string
   elevenLabsPreviousInitiationSecret: string
   initiationUpstreamHeaders: string
+  twilioApiKeySecret: string
 }
 
 @description('Whether the previous webhook secret (rotation) is in Key Vault; without it the setting stays empty.')
@@ -46,6 +47,10 @@ param hasPreviousInitiationSecret bool
 param initiationUpstreamUrl string
 
 param initiationDefaultDynamicVariables string
+
+@description('Twilio evidence: off while the account SID is empty.')
+param twilioAccountSid string
+param twilioApiKeySid string
 
 @description('ACS endpoint; empty turns email alerts off.')
 param emailEndpoint string
@@ -136,6 +141,14 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
           value: empty(initiationUpstreamUrl) ? '' : '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${secretNames.initiationUpstreamHeaders})'
         }
         { name: 'Initiation__DefaultDynamicVariables', value: initiationDefaultDynamicVariables }
+        // Twilio evidence is optional: without an account SID all three stay empty and the feature is off with one
+        // line; an unresolved secret reaches the app as its reference text, which turns the feature off naming it.
+        { name: 'Twilio__AccountSid', value: twilioAccountSid }
+        { name: 'Twilio__ApiKeySid', value: twilioApiKeySid }
+        {
+          name: 'Twilio__ApiKeySecret'
+          value: empty(twilioAccountSid) ? '' : '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${secretNames.twilioApiKeySecret})'
+        }
         { name: 'Alerts__Teams__WebhookUrl', value: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${secretNames.teamsWebhookUrl})' }
         // No Alerts__Email__AccessKey: without it the app authenticates to ACS with the managed identity.
         { name: 'Alerts__Email__Endpoint', value: emailEndpoint }

@@ -26,6 +26,7 @@ internal static class Contract
         Env(SettingNames.ElevenLabsInitiationSecret),
         Env(SettingNames.ElevenLabsPreviousInitiationSecret),
         Env(SettingNames.InitiationUpstreamHeaders),
+        Env(SettingNames.TwilioApiKeySecret),
     ];
 
     /// <summary>Settings the platform or the Azure SDK reads, which the app itself never names.</summary>

@@ -67,6 +67,22 @@ public class DeployedSettingsTests
         Assert.Contains(SettingNames.ToEnvironmentForm(SettingNames.ElevenLabsWebhookSecret), error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Twilio_evidence_is_off_by_default_and_an_unresolved_secret_turns_it_off_naming_the_setting()
+    {
+        var settings = new Dictionary<string, string>(await DefaultDeploymentSettingsAsync(), StringComparer.OrdinalIgnoreCase);
+        Assert.Equal("", settings["Twilio__AccountSid"]);
+        Assert.Equal("", settings["Twilio__ApiKeySecret"]);
+        Assert.DoesNotContain(Start(settings), p => p.Setting.StartsWith(SettingNames.TwilioSection, StringComparison.Ordinal));
+
+        // Account and key SID set, the secret never stored in Key Vault: the reference reaches the app as its text.
+        settings["Twilio__AccountSid"] = "AC00000000000000000000000000000000";
+        settings["Twilio__ApiKeySid"] = "SK00000000000000000000000000000000";
+        settings["Twilio__ApiKeySecret"] = "@Microsoft.KeyVault(VaultName=kv-test;SecretName=twilio-api-key-secret)";
+        var problem = Assert.Single(Start(settings), p => p.Setting.StartsWith(SettingNames.TwilioSection, StringComparison.Ordinal));
+        Assert.Equal(SettingNames.TwilioApiKeySecret, problem.Setting);
+    }
+
     /// <summary>What the app does at start: options validation (ValidateOnStart) and the storage connection.</summary>
     private static IReadOnlyList<SettingProblem> Start(IReadOnlyDictionary<string, string> appSettings)
     {
