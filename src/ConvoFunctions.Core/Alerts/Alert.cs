@@ -23,6 +23,7 @@ internal sealed record Alert(
     public const string WebhookHealthKind = "webhook-health";
     public const string NoConversationKind = "no-conversation";
     public const string TestKind = "test";
+    public const string TelephonyEvidenceKind = "telephony-evidence";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {

@@ -1,6 +1,7 @@
 using ConvoFunctions.Privacy;
 using System.Globalization;
 using ConvoFunctions.Detection;
+using ConvoFunctions.Storage;
 using Microsoft.Extensions.Options;
 
 namespace ConvoFunctions.Alerts;
@@ -11,7 +12,8 @@ internal sealed class AlertFactory(IOptions<AlertOptions> options)
     /// <param name="group">The call's conversations.</param>
     /// <param name="key">The alert's identity: the key of the call's earlier alert, else the group's natural key.</param>
     /// <param name="previous">The call's earlier alert when this one is a follow-up to it.</param>
-    public Alert ForDuplicate(DuplicateGroup group, string key, Alert? previous, DateTimeOffset now)
+    /// <param name="telephony">What Twilio and the SIP log showed when it was raised, if anything.</param>
+    public Alert ForDuplicate(DuplicateGroup group, string key, Alert? previous, DateTimeOffset now, Telephony.TelephonyEvidence? telephony = null)
     {
         var settings = options.Value;
         var followUp = previous is not null;
@@ -36,7 +38,8 @@ internal sealed class AlertFactory(IOptions<AlertOptions> options)
             new("Conversations", group.Conversations.Count.ToString(CultureInfo.InvariantCulture)),
         };
         if (group.InitiationRequests.Count > 0) facts.Add(new("Call start", Diagnosis.Requests(group.InitiationRequests)));
-        facts.Add(new("Likely cause", Diagnosis.WithoutLabel(Diagnosis.Of(group))));
+        facts.Add(new("Likely cause", Diagnosis.WithoutLabel(Diagnosis.Of(group, telephony))));
+        if (telephony is { IsEmpty: false }) facts.Add(new("Telephony", string.Join("; ", telephony.Describe().Select(l => l.Trim()))));
         if (group.Probable.Count > 0) facts.Add(new("Probable siblings", string.Join(", ", group.Probable.Order(StringComparer.Ordinal))));
         if (followUp) facts.Add(new("New since the first alert", string.Join(", ", added)));
         var title = (followUp ? "Follow-up: " : "") +
@@ -46,7 +49,30 @@ internal sealed class AlertFactory(IOptions<AlertOptions> options)
             : $"A phone call from {caller} to agent {group.First.AgentId} produced {group.Conversations.Count} ElevenLabs conversations.";
 
         return new Alert(Alert.DuplicateKind, key, Generation(group), followUp, title, summary, facts, conversations,
-            SupportReport.ForDuplicate(group, caller), now);
+            SupportReport.ForDuplicate(group, caller, telephony), now);
+    }
+
+    /// <summary>
+    /// The follow-up of a call alerted before Twilio's request log was readable, now that it is and changes the likely
+    /// cause. Its own ledger key (<c>evidence:</c> + the call's alert key), so it is posted once per channel and never
+    /// mistaken for a new generation of the call.
+    /// </summary>
+    public Alert ForTelephonyEvidence(DuplicateGroup group, string alertKey, string generation, Telephony.TelephonyEvidence telephony, DateTimeOffset now)
+    {
+        var caller = PhoneMask.Mask(group.Any(c => c.Caller), "unknown");
+        var cause = Diagnosis.Of(group, telephony);
+        var facts = new List<AlertFact>
+        {
+            new("Call", group.Any(c => c.CallSid) ?? "unknown"),
+            new("Agent", group.First.AgentId),
+            new("Conversations", string.Join(", ", group.ConversationIds)),
+            new("Likely cause", Diagnosis.WithoutLabel(cause)),
+            new("Telephony", string.Join("; ", telephony.Describe().Select(l => l.Trim()))),
+        };
+        return new Alert(Alert.TelephonyEvidenceKind, TableKeys.Sanitize("evidence:" + alertKey), generation, true,
+            "Telephony evidence: " + Diagnosis.WithoutLabel(cause).Split(',')[0],
+            $"Twilio's request log for the call alerted earlier ({alertKey}) is readable now and changes its likely cause.",
+            facts, [], SupportReport.ForDuplicate(group, caller, telephony), now);
     }
 
     /// <summary>

@@ -47,6 +47,7 @@ internal sealed partial class DuplicateSweep(
     InitiationStore initiations,
     CallKeyMigration callKeys,
     SharedCallIdNotice sharedCallIds,
+    CallEvidence evidence,
     IOptions<DetectionOptions> options,
     TimeProvider time,
     ILogger<DuplicateSweep> logger)
@@ -113,7 +114,8 @@ internal sealed partial class DuplicateSweep(
         }
         if (changes is not null && batches.Count == 0) await checkpoint.SaveAsync(now, cancellationToken);
 
-        // Every sweep, however its judging went: the webhook's health, then the retries of unfinished alerts.
+        // Every sweep, however its judging went: telephony follow-ups, the webhook's health, the retries of unfinished alerts.
+        pass.Outcomes.AddRange(await pass.Isolated("telephony evidence", [], () => evidence.FollowUpAsync(cancellationToken), (IReadOnlyList<AlertOutcome>)[]));
         var problems = await pass.Isolated("webhook health", [], () => health.CheckAsync(pass.AgentsSeen, cancellationToken), (IReadOnlyList<WebhookProblem>)[]);
         var handled = pass.Outcomes.Select(o => (o.Key, o.Generation)).Concat(health.Handled).ToHashSet();
         foreach (var resumed in await pass.Isolated("alert retries", [], () => dispatcher.ResumeOpenAsync(handled, cancellationToken), (IReadOnlyList<AlertOutcome>)[]))
@@ -444,7 +446,13 @@ internal sealed partial class DuplicateSweep(
         // finds this key, even if the group's own key has changed by then (a new alias, an earlier member).
         await ledger.RecordMembersAsync(key, group.ConversationIds, cancellationToken);
         var previous = await dispatcher.EarlierGenerationAsync(key, AlertFactory.Generation(group), cancellationToken);
-        return await dispatcher.RaiseAsync(factory.ForDuplicate(group, key, previous, now), suppressIfHigherExists: true, cancellationToken);
+        // Telephony evidence is read only for an alert not raised yet: a call judged again raises nothing new.
+        var raised = await ledger.GetAsync(key, AlertFactory.Generation(group), cancellationToken) is not null;
+        var telephony = raised ? null : await evidence.ReadAsync(group, cancellationToken);
+        var alert = factory.ForDuplicate(group, key, previous, now, telephony);
+        var outcome = await dispatcher.RaiseAsync(alert, suppressIfHigherExists: true, cancellationToken);
+        if (outcome is { Created: true }) await evidence.ScheduleAsync(alert, group, telephony, cancellationToken);
+        return outcome;
     }
 
     /// <summary>

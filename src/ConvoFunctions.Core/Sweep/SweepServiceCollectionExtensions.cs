@@ -10,6 +10,7 @@ internal static class SweepServiceCollectionExtensions
     {
         services.TryAddSingleton<SweepCheckpoint>();
         services.TryAddSingleton<SweepLease>();
+        services.TryAddTransient<CallEvidence>();
         services.TryAddSingleton<AgentWebhookOverrides>();
         services.TryAddTransient<WebhookHealthCheck>();
         services.TryAddTransient<DuplicateSweep>();

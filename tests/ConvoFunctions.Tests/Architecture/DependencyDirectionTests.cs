@@ -29,7 +29,7 @@ public sealed partial class DependencyDirectionTests
         ["Telephony"] = [.. Foundation, "Conversations", "Detection"],
         ["Alerts"] = [.. Foundation, "Conversations", "Detection", "Telephony"],
         ["Retention"] = [.. Foundation, "Correlation"],
-        ["Sweep"] = [.. Foundation, "Conversations", "Correlation", "Webhooks", "Initiation", "Detection", "Alerts"],
+        ["Sweep"] = [.. Foundation, "Conversations", "Correlation", "Webhooks", "Initiation", "Detection", "Telephony", "Alerts"],
         ["Operations"] = [.. Foundation, "Conversations", "Correlation", "Detection", "Alerts"],
     };
 

@@ -204,6 +204,68 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_duplicate_carries_the_telephony_evidence_of_its_sending_and_gets_one_follow_up_once_Twilios_request_log_is_readable()
+    {
+        const string sid = "CAaaaa1111bbbb2222cccc3333dddd4444";
+        const string primary = "https://api.us.elevenlabs.io/twilio/inbound_call";
+        const string fallback = "https://api.elevenlabs.io/twilio/inbound_call";
+        var start = DateTimeOffset.FromUnixTimeSeconds(RealStart);
+        var twilio = _elevenLabs.Twilio;
+        twilio.AddCall(twilio.Call(sid, "inbound", "+447700900123", "+442079460000", start, start.AddSeconds(150)));
+        twilio.AddNumber(twilio.Number("+442079460000", primary, fallback, null, start.AddDays(-3)));
+        twilio.AddNotification(sid, "11205", start.AddSeconds(16), primary);
+        twilio.AddEvents(sid,
+            twilio.Request(start.AddSeconds(1), primary, responseCode: null, durationMs: 15000),
+            twilio.Request(start.AddSeconds(16), fallback, responseCode: 200, durationMs: 310, errorCode: "11205", errorUrl: primary));
+        await KnowRealAndBlank();
+        await using var services = Services(new()
+        {
+            [SettingNames.TwilioAccountSid] = twilio.AccountSid,
+            [SettingNames.TwilioApiKeySid] = twilio.ApiKeySid,
+            [SettingNames.TwilioApiKeySecret] = twilio.ApiKeySecret,
+            [SettingNames.TwilioBaseUrl] = _elevenLabs.BaseAddress.ToString(),
+        });
+
+        // 7.5 minutes after the call ended: the number and the 11205 notification are readable, the request log not yet.
+        await SweepAsync(services);
+        var first = Assert.Single(TeamsPosts).Body;
+        Assert.Contains("11205", first);
+
+        // 20 minutes after: the request log shows the fallback request; one follow-up, once.
+        _time.Advance(TimeSpan.FromMinutes(10));
+        await SweepAsync(services);
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await SweepAsync(services);
+
+        Assert.Equal(2, TeamsPosts.Count);
+        Assert.Equal(2, EmailPosts.Count);
+        var followUp = TeamsPosts[1].Body;
+        Assert.Contains("Telephony evidence", followUp);
+        Assert.Contains("fallback", followUp);
+        Assert.DoesNotContain(twilio.ApiKeySecret, followUp + first);
+        Assert.DoesNotContain(services.GetRequiredService<TestLog>().Lines, l => l.Contains(twilio.ApiKeySecret, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_Twilio_outage_never_delays_the_alert()
+    {
+        await KnowRealAndBlank();
+        _elevenLabs.Twilio.Script(_ => StandInAnswer.Error(503, "down"));
+        await using var services = Services(new()
+        {
+            [SettingNames.TwilioAccountSid] = _elevenLabs.Twilio.AccountSid,
+            [SettingNames.TwilioApiKeySid] = _elevenLabs.Twilio.ApiKeySid,
+            [SettingNames.TwilioApiKeySecret] = _elevenLabs.Twilio.ApiKeySecret,
+            [SettingNames.TwilioBaseUrl] = _elevenLabs.BaseAddress.ToString(),
+        });
+
+        await SweepAsync(services);
+
+        Assert.Single(TeamsPosts);
+        Assert.Single(EmailPosts);
+    }
+
+    [Fact]
     public async Task Failed_Teams_post_is_retried_next_sweep_and_the_email_is_not_resent()
     {
         await KnowRealAndBlank();
