@@ -2,6 +2,8 @@ using ConvoFunctions.Alerts;
 using ConvoFunctions.Correlation;
 using ConvoFunctions.Detection;
 using ConvoFunctions.Initiation;
+using ConvoFunctions.Metrics;
+using ConvoFunctions.Webhooks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -22,6 +24,9 @@ internal sealed record SweepResult(
     IReadOnlyList<WebhookProblem> WebhookProblems,
     int Failures)
 {
+    /// <summary>The checkpoint the sweep saved (or kept): changes up to it are judged.</summary>
+    public DateTimeOffset? Checkpoint { get; init; }
+
     /// <summary>A sweep that judged nothing and kept the checkpoint where it was.</summary>
     public static SweepResult Nothing(DateTimeOffset from, DateTimeOffset to) =>
         new(from, to, 0, 0, 0, DiscoveryResult.None, [], [], [], [], 0);
@@ -45,8 +50,10 @@ internal sealed partial class DuplicateSweep(
     WebhookHealthCheck health,
     InitiationStore initiations,
     CallKeyMigration callKeys,
+    PoisonQueue poison,
     IOptions<DetectionOptions> options,
     TimeProvider time,
+    ConvoMetrics metrics,
     ILogger<DuplicateSweep> logger)
 {
     /// <summary>
@@ -58,7 +65,16 @@ internal sealed partial class DuplicateSweep(
     /// <summary>How long one sweep may spend moving rows to their new call keys; well inside the function timeout.</summary>
     public static readonly TimeSpan CallKeyMigrationBudget = TimeSpan.FromMinutes(3);
 
+    /// <summary>One sweep, counted as completed (with its duration, changes and checkpoint lag) once it has saved its checkpoint.</summary>
     public async Task<SweepResult> RunAsync(CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        var result = await SweepAsync(cancellationToken);
+        metrics.SweepCompleted(result.Failures > 0, time.GetElapsedTime(started), result.Changes, result.To - (result.Checkpoint ?? result.To));
+        return result;
+    }
+
+    private async Task<SweepResult> SweepAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var rules = GroupingRules.From(settings);
@@ -67,7 +83,7 @@ internal sealed partial class DuplicateSweep(
         var through = await checkpoint.ReadAsync(cancellationToken) ?? oldest;
         var from = through - Overlap;
         // Judging before every row of a call is under one key could split a call in two: wait, and skip nothing.
-        if (!await callKeys.RunAsync(CallKeyMigrationBudget, cancellationToken)) return SweepResult.Nothing(from, now);
+        if (!await callKeys.RunAsync(CallKeyMigrationBudget, cancellationToken)) return SweepResult.Nothing(from, now) with { Checkpoint = through };
         var failures = 0;
 
         // A conversation recorded again in another hour has a change row in each bucket: its latest stands for it.
@@ -169,6 +185,7 @@ internal sealed partial class DuplicateSweep(
                 if (!settings.AlertingVerdicts.Contains(group.Verdict))
                 {
                     LogNotAlerting(group.Key, group.Conversations.Count, group.Verdict.Describe());
+                    metrics.Duplicate(group.Verdict, group.Any(c => c.AgentId), alerted: false);
                     continue;
                 }
                 if (await AlertAsync(group, now, cancellationToken) is { } outcome) outcomes.Add(outcome);
@@ -208,19 +225,21 @@ internal sealed partial class DuplicateSweep(
         // The health check runs before the retries so that its own new alerts count as handled in this sweep.
         var agentsSeen = observed.Select(c => c.AgentId).Where(a => a.Length > 0).Distinct(StringComparer.Ordinal).ToList();
         var problems = await Isolated("webhook health", [], () => health.CheckAsync(agentsSeen, cancellationToken), (IReadOnlyList<WebhookProblem>)[]);
+        metrics.PoisonDepth(await Isolated("poison queue", [], () => poison.CountAsync(cancellationToken), -1L));
         var handled = outcomes.Select(o => (o.Key, o.Generation)).Concat(health.Handled).ToHashSet();
         foreach (var resumed in await Isolated("alert retries", [], () => dispatcher.ResumeOpenAsync(handled, cancellationToken), (IReadOnlyList<AlertOutcome>)[]))
         {
             if (resumed.Sent.Count > 0 || resumed.Failed.Count > 0) outcomes.Add(resumed);
         }
 
-        await checkpoint.SaveAsync(NextCheckpoint(now, oldest, changes, holdBack), cancellationToken);
+        var next = NextCheckpoint(now, oldest, changes, holdBack);
+        await checkpoint.SaveAsync(next, cancellationToken);
 
         var duplicates = groups.Except(pending).ToList();
         var rowsRead = changes.Count + neighbourhood.RowsRead;
         LogSwept(from, now, changes.Count, changedIds.Count, rowsRead, found.Found.Count, found.Queries, duplicates.Count, pending.Count,
             outcomes.Count(o => o.Created), problems.Count, failures);
-        return new SweepResult(from, now, changes.Count, Latest(observed).Count, rowsRead, found, duplicates, pending, outcomes, problems, failures);
+        return new SweepResult(from, now, changes.Count, Latest(observed).Count, rowsRead, found, duplicates, pending, outcomes, problems, failures) { Checkpoint = next };
 
         // A group's changes: its conversations' and the call-start requests of its call.
         IEnumerable<string> ChangesOf(DuplicateGroup group) => group.ConversationIds.Concat(changes
@@ -270,7 +289,9 @@ internal sealed partial class DuplicateSweep(
         var alert = factory.ForNoConversation(keys[0], requests[0].AgentId ?? anchor.AgentId,
             Privacy.PhoneMask.Mask(requests.Select(r => r.CallerId).FirstOrDefault(c => c is not null), "unknown"),
             requests.Select(r => r.ReceivedAt).ToList(), now);
-        return await dispatcher.RaiseAsync(alert, suppressIfHigherExists: true, cancellationToken);
+        var outcome = await dispatcher.RaiseAsync(alert, suppressIfHigherExists: true, cancellationToken);
+        metrics.Judged(Verdict.NoConversation, requests[0].AgentId ?? anchor.AgentId, outcome, Alert.NoConversationKind, requests[0].ReceivedAt + options.Value.SettleDelay, time.GetUtcNow());
+        return outcome;
     }
 
     /// <summary>Raises the call's alert, or its follow-up, under the identity the call already has.</summary>
@@ -282,7 +303,9 @@ internal sealed partial class DuplicateSweep(
         // finds this key, even if the group's own key has changed by then (a new alias, an earlier member).
         await ledger.RecordMembersAsync(key, group.ConversationIds, cancellationToken);
         var previous = await dispatcher.EarlierGenerationAsync(key, AlertFactory.Generation(group), cancellationToken);
-        return await dispatcher.RaiseAsync(factory.ForDuplicate(group, key, previous, now), suppressIfHigherExists: true, cancellationToken);
+        var outcome = await dispatcher.RaiseAsync(factory.ForDuplicate(group, key, previous, now), suppressIfHigherExists: true, cancellationToken);
+        metrics.Judged(group.Verdict, group.Any(c => c.AgentId), outcome, Alert.DuplicateKind, SweepMetrics.SettledAt(group, options.Value.SettleDelay), time.GetUtcNow());
+        return outcome;
     }
 
     /// <summary>
