@@ -290,7 +290,7 @@ internal sealed partial class DuplicateSweep(
             Privacy.PhoneMask.Mask(requests.Select(r => r.CallerId).FirstOrDefault(c => c is not null), "unknown"),
             requests.Select(r => r.ReceivedAt).ToList(), now);
         var outcome = await dispatcher.RaiseAsync(alert, suppressIfHigherExists: true, cancellationToken);
-        metrics.Judged(Verdict.NoConversation, requests[0].AgentId ?? anchor.AgentId, outcome, Alert.NoConversationKind, requests[0].ReceivedAt + options.Value.SettleDelay, time.GetUtcNow());
+        metrics.CallAlerted(Verdict.NoConversation, requests[0].AgentId ?? anchor.AgentId, outcome, Alert.NoConversationKind, requests[0].ReceivedAt + options.Value.SettleDelay, time.GetUtcNow());
         return outcome;
     }
 
@@ -304,7 +304,7 @@ internal sealed partial class DuplicateSweep(
         await ledger.RecordMembersAsync(key, group.ConversationIds, cancellationToken);
         var previous = await dispatcher.EarlierGenerationAsync(key, AlertFactory.Generation(group), cancellationToken);
         var outcome = await dispatcher.RaiseAsync(factory.ForDuplicate(group, key, previous, now), suppressIfHigherExists: true, cancellationToken);
-        metrics.Judged(group.Verdict, group.Any(c => c.AgentId), outcome, Alert.DuplicateKind, SweepMetrics.SettledAt(group, options.Value.SettleDelay), time.GetUtcNow());
+        metrics.CallAlerted(group.Verdict, group.Any(c => c.AgentId), outcome, Alert.DuplicateKind, SweepMetrics.SettledAt(group, options.Value.SettleDelay), time.GetUtcNow());
         return outcome;
     }
 

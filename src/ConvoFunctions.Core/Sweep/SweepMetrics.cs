@@ -9,10 +9,10 @@ namespace ConvoFunctions.Sweep;
 internal static class SweepMetrics
 {
     /// <summary>
-    /// A judged call: counted when its alert is new (a first alert or a follow-up), or every time when its verdict does
-    /// not alert; and, when a channel took the new alert, how long after the call settled that was.
+    /// A judged call whose alert was raised: counted when the alert is new (a first alert or a follow-up) and, when a
+    /// channel took it, how long after the call settled that was. Verdicts that do not alert are counted where judged.
     /// </summary>
-    public static void Judged(this ConvoMetrics metrics, Verdict verdict, string? agentId, AlertOutcome? outcome, string kind, DateTimeOffset settledAt, DateTimeOffset now)
+    public static void CallAlerted(this ConvoMetrics metrics, Verdict verdict, string? agentId, AlertOutcome? outcome, string kind, DateTimeOffset settledAt, DateTimeOffset now)
     {
         if (outcome is not { Created: true }) return;
         metrics.Duplicate(verdict, agentId, alerted: true);

@@ -123,6 +123,9 @@ public sealed class MetricsEndToEndTests(AzuriteFixture azurite) : IAsyncLifetim
         Assert.True(Count(exported, MetricNames.Duplicates, ("verdict", "real_plus_blank"), ("agent_id", AgentId), ("alerted", true)) == 1);
         Assert.True(Count(exported, MetricNames.AlertsPosts, ("kind", "duplicate"), ("channel", "teams"), ("outcome", "sent")) == 1);
         Assert.True(Count(exported, MetricNames.AlertsTimeToAlert, ("kind", "duplicate")) == 1);
+        // The real conversation ended (done) 142 s after the call's start; the blank one, still "initiated", settled the
+        // settle delay (2 min) after its own start, 1 s earlier: the later settling counts, and the sweep ran at 600 s.
+        Assert.Equal(600 - 142, Sum(exported, MetricNames.AlertsTimeToAlert));
         Assert.True(Count(exported, MetricNames.SweepCompleted, ("outcome", "ok")) == 1);
         Assert.True(Count(exported, MetricNames.EnrichmentFailures, ("error_type", "JsonException"), ("final", true)) == 1);
         Assert.True(Count(exported, MetricNames.InitiationAnswered, ("source", "upstream")) == 1);
@@ -195,6 +198,9 @@ public sealed class MetricsEndToEndTests(AzuriteFixture azurite) : IAsyncLifetim
             .Where(point => tags.All(tag => HasTag(point, tag.Key, tag.Value)))
             .Sum(point => kind == InstrumentKind.Counter ? point.GetSumLong() : point.GetHistogramCount());
     }
+
+    private static double Sum(List<MetricSnapshot> exported, string name) =>
+        Exported(exported, name).Sum(point => point.GetHistogramSum());
 
     private static double Max(List<MetricSnapshot> exported, string name) =>
         Exported(exported, name).Select(point => point.TryGetHistogramMinMaxValues(out _, out var max) ? max : double.NaN).Max();
