@@ -74,11 +74,20 @@ param enableEmailAlerts bool = true
 @description('Where ACS keeps its data at rest.')
 param communicationDataLocation string = 'Europe'
 
-@description('Email alert recipients, separated by ";" or ",". Empty sends no email.')
+@description('Email alert recipients, separated by ";" or ",": the app\'s duplicate alerts and the Azure Monitor alerts about the app itself. Empty sends no email.')
 param alertEmailRecipients string = ''
+
+@description('Optional webhook (an on-call tool, a chat) the Azure Monitor action group also posts the alerts about the app to, in the common alert schema. Empty: email only.')
+@secure()
+param monitorWebhookUrl string = ''
 
 @description('NCRONTAB schedule (six fields, UTC) of the missed-call detection run. A test keeps the default equal to local.settings.sample.json.')
 param detectionSchedule string = '0 */5 * * * *'
+
+@description('Always-ready instances of the function app\'s http group (the post-call webhook and the call-start route), so a call\'s start never waits for a cold start. -1: 1 when this deployment is given the call-start route\'s secret (elevenLabsInitiationSecret), else 0. Each one is billed around the clock (docs/deploy.md, "Always ready").')
+@minValue(-1)
+@maxValue(20)
+param httpAlwaysReady int = -1
 
 @description('Days raw webhook bodies (transcripts, call audio) and table rows with callers\' numbers are kept: the blob lifecycle policy of the webhooks container and the app\'s own table clean-up (Retention__Days).')
 @minValue(1)
@@ -124,6 +133,14 @@ var secretNames = {
   twilioApiKeySecret: 'twilio-api-key-secret'
 }
 
+// The sweep's interval in minutes, read from the schedule's minute field: '*/N' every N minutes, '*' every minute, a
+// fixed minute once an hour. The "no completed sweep" alert fires after three intervals.
+var scheduleMinuteField = split(detectionSchedule, ' ')[1]
+var sweepIntervalMinutes = startsWith(scheduleMinuteField, '*/') ? int(substring(scheduleMinuteField, 2)) : (scheduleMinuteField == '*' ? 1 : 60)
+
+// Only whether a secret was given leaves the parameter, never its value.
+var effectiveHttpAlwaysReady = httpAlwaysReady >= 0 ? httpAlwaysReady : (empty(elevenLabsInitiationSecret) ? 0 : 1)
+
 // A region with availability zones offers zone-redundant storage; pickZones returns no zone elsewhere.
 var regionHasZones = !empty(pickZones('Microsoft.Compute', 'virtualMachines', location))
 var effectiveStorageSku = !empty(storageSku) ? storageSku : (regionHasZones || zoneRedundant ? 'Standard_ZRS' : 'Standard_LRS')
@@ -140,6 +157,8 @@ var names = {
   functionApp: 'func-${environmentName}-${token}'
   communication: 'acs-${environmentName}-${token}'
   email: 'ecs-${environmentName}-${token}'
+  actionGroup: 'ag-${environmentName}-${token}'
+  workbook: guid(resourceGroup().id, environmentName, 'operations-workbook')
 }
 
 module identity 'modules/identity.bicep' = {
@@ -158,6 +177,29 @@ module monitoring 'modules/monitoring.bicep' = {
     applicationInsightsName: names.applicationInsights
     location: location
     tags: tags
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  params: {
+    actionGroupName: names.actionGroup
+    location: location
+    tags: tags
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    emailRecipients: alertEmailRecipients
+    webhookUrl: monitorWebhookUrl
+    sweepIntervalMinutes: sweepIntervalMinutes
+  }
+}
+
+module workbook 'modules/workbook.bicep' = {
+  name: 'workbook'
+  params: {
+    name: names.workbook
+    location: location
+    tags: tags
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
   }
 }
 
@@ -277,6 +319,7 @@ module functionApp 'modules/functionapp.bicep' = {
     retentionDays: retentionDays
     zoneRedundant: zoneRedundant
     elevenLabsAppMaxConcurrency: elevenLabsAppMaxConcurrency
+    httpAlwaysReady: effectiveHttpAlwaysReady
   }
   // The host starts as soon as the site exists: its identity must already hold the storage and Key Vault roles.
   dependsOn: [
@@ -299,6 +342,7 @@ output AZURE_KEY_VAULT_URI string = vault.outputs.uri
 output AZURE_MANAGED_IDENTITY_NAME string = identity.outputs.name
 output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
+output AZURE_MONITOR_ACTION_GROUP_NAME string = names.actionGroup
 output AZURE_COMMUNICATION_SERVICE_NAME string = enableEmailAlerts ? communication!.outputs.name : ''
 output ALERTS_EMAIL_ENDPOINT string = enableEmailAlerts ? communication!.outputs.endpoint : ''
 output ALERTS_EMAIL_SENDER string = enableEmailAlerts ? communication!.outputs.sender : ''

@@ -28,6 +28,7 @@ param initiationDefaultDynamicVariables = readEnvironmentVariable('INITIATION_DE
 param enableEmailAlerts = bool(readEnvironmentVariable('ENABLE_EMAIL_ALERTS', 'true'))
 param communicationDataLocation = readEnvironmentVariable('ACS_DATA_LOCATION', 'Europe')
 param alertEmailRecipients = readEnvironmentVariable('ALERT_EMAIL_RECIPIENTS', '')
+param monitorWebhookUrl = readEnvironmentVariable('MONITOR_WEBHOOK_URL', '')
 
 // azd sets AZURE_PRINCIPAL_ID to the signed-in user, who then gets the app's data roles for local runs.
 param principalId = readEnvironmentVariable('AZURE_PRINCIPAL_ID', '')
@@ -39,3 +40,5 @@ param storageSku = readEnvironmentVariable('STORAGE_SKU', '')
 param zoneRedundant = bool(readEnvironmentVariable('ZONE_REDUNDANT', 'false'))
 param keyVaultPurgeProtection = bool(readEnvironmentVariable('KEY_VAULT_PURGE_PROTECTION', 'true'))
 param elevenLabsAppMaxConcurrency = int(readEnvironmentVariable('ELEVENLABS_APP_MAX_CONCURRENCY', '4'))
+// -1: one always-ready instance when ELEVENLABS_INITIATION_SECRET is given (the call-start route is on), else none.
+param httpAlwaysReady = int(readEnvironmentVariable('HTTP_ALWAYS_READY', '-1'))

@@ -69,6 +69,9 @@ param zoneRedundant bool
 @description('Concurrent ElevenLabs API calls over all instances.')
 param elevenLabsAppMaxConcurrency int
 
+@description('Always-ready instances of the http group (both webhook routes); 0 or less lets it scale to zero.')
+param httpAlwaysReady int
+
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
   location: location
@@ -173,6 +176,13 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         instanceMemoryMB: instanceMemoryMB
         maximumInstanceCount: maximumInstanceCount
+        // 'http' is the group of every HTTP-triggered function: the call-start route waits on no cold start.
+        alwaysReady: httpAlwaysReady > 0 ? [
+          {
+            name: 'http'
+            instanceCount: httpAlwaysReady
+          }
+        ] : []
       }
       runtime: {
         name: 'dotnet-isolated'

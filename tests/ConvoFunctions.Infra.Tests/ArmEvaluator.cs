@@ -24,7 +24,13 @@ internal sealed class ArmEvaluator(
             parser.End();
             return result;
         }
-        return node?.DeepClone();
+        // As ARM does, expressions inside an object or array literal (a variable of objects) are evaluated too.
+        return node switch
+        {
+            JsonObject obj => new JsonObject(obj.Select(pair => KeyValuePair.Create(pair.Key, Evaluate(pair.Value)))),
+            JsonArray array => new JsonArray(array.Select(Evaluate).ToArray()),
+            _ => node?.DeepClone(),
+        };
     }
 
     private JsonNode? Call(string name, IReadOnlyList<JsonNode?> args) => name.ToLowerInvariant() switch
@@ -44,6 +50,14 @@ internal sealed class ArmEvaluator(
             var v => Text(v).Length == 0,
         },
         "tolower" => Str(args[0]).ToLowerInvariant(),
+        "split" => new JsonArray(Str(args[0]).Split(Str(args[1])).Select(part => (JsonNode?)part).ToArray()),
+        "startswith" => Str(args[0]).StartsWith(Str(args[1]), StringComparison.OrdinalIgnoreCase),
+        "substring" => args.Count > 2 ? Str(args[0]).Substring(Int(args[1]), Int(args[2])) : Str(args[0])[Int(args[1])..],
+        "int" => args[0] is JsonValue v && v.TryGetValue<string>(out var digits) ? int.Parse(digits, CultureInfo.InvariantCulture) : Int(args[0]),
+        "mul" => Int(args[0]) * Int(args[1]),
+        "greaterorequals" => Int(args[0]) >= Int(args[1]),
+        "greater" => Int(args[0]) > Int(args[1]),
+        "createarray" => new JsonArray(args.Select(a => a?.DeepClone()).ToArray()),
         "string" => Text(args[0]),
         "true" => true,
         "null" => null,
@@ -66,6 +80,10 @@ internal sealed class ArmEvaluator(
 
     private static string Str(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : throw new FormatException($"Expected a string, got {node?.ToJsonString()}.");
 
+    private static int Int(JsonNode? node) => node is JsonValue v && v.TryGetValue<int>(out var i) ? i
+        : node is JsonValue d && d.TryGetValue<double>(out var x) && x == Math.Floor(x) ? (int)x
+        : throw new FormatException($"Expected an int, got {node?.ToJsonString()}.");
+
     private static bool Bool(JsonNode? node) => node is JsonValue v && v.TryGetValue<bool>(out var b) ? b : throw new FormatException($"Expected a bool, got {node?.ToJsonString()}.");
 
     private static string Text(JsonNode? node) => node switch
@@ -81,6 +99,9 @@ internal sealed class ArmEvaluator(
     {
         private int _at;
 
+        // Inside the branch an if() does not take: parsed, not evaluated (ARM evaluates only the branch it takes).
+        private int _skipping;
+
         public JsonNode? Expression()
         {
             var value = Primary();
@@ -91,16 +112,16 @@ internal sealed class ArmEvaluator(
                 {
                     _at++;
                     var member = Identifier();
-                    value = value is JsonObject o ? o[member] : throw new FormatException($"No member {member} on {value?.ToJsonString()}.");
+                    value = _skipping > 0 ? null : value is JsonObject o ? o[member] : throw new FormatException($"No member {member} on {value?.ToJsonString()}.");
                 }
                 else if (Peek('['))
                 {
                     _at++;
                     var index = Expression();
                     Expect(']');
-                    value = value switch
+                    value = _skipping > 0 ? null : value switch
                     {
-                        JsonArray a => a[(int)index!.GetValue<double>()],
+                        JsonArray a => a[Int(index)],
                         JsonObject o => o[Str(index)],
                         _ => throw new FormatException("Index on a scalar."),
                     };
@@ -110,6 +131,14 @@ internal sealed class ArmEvaluator(
                     return value;
                 }
             }
+        }
+
+        private JsonNode? Skipped()
+        {
+            _skipping++;
+            Expression();
+            _skipping--;
+            return null;
         }
 
         public void End()
@@ -147,6 +176,16 @@ internal sealed class ArmEvaluator(
             if (name == "false") return false;
             if (name == "null") return null;
             Expect('(');
+            if (name.Equals("if", StringComparison.OrdinalIgnoreCase) && _skipping == 0)
+            {
+                var condition = Bool(Expression());
+                Expect(',');
+                var whenTrue = condition ? Expression() : Skipped();
+                Expect(',');
+                var whenFalse = condition ? Skipped() : Expression();
+                Expect(')');
+                return condition ? whenTrue : whenFalse;
+            }
             var args = new List<JsonNode?>();
             Skip();
             if (!Peek(')'))
@@ -154,7 +193,7 @@ internal sealed class ArmEvaluator(
                 do { args.Add(Expression()); Skip(); } while (TryConsume(','));
             }
             Expect(')');
-            return evaluator.Call(name, args);
+            return _skipping > 0 ? null : evaluator.Call(name, args);
         }
 
         private string Identifier()

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Azure.Core;
 using Azure.Identity;
 using Azure.Monitor.OpenTelemetry.Exporter;
+using ConvoFunctions.Metrics;
 using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,7 +13,7 @@ namespace ConvoFunctions.App.Telemetry;
 
 /// <summary>
 /// OpenTelemetry for the worker (host.json <c>telemetryMode: OpenTelemetry</c>): the Functions worker's spans, outgoing
-/// HTTP calls as dependencies, and logs. Outgoing URLs lose their query string before any exporter sees them: the
+/// HTTP calls as dependencies, logs, and the app's own metrics (<see cref="MetricNames"/>, docs/operations.md). Outgoing URLs lose their query string before any exporter sees them: the
 /// Teams Workflows URL carries its credential in <c>sig=</c>, and ACS and ElevenLabs need none of theirs recorded.
 /// </summary>
 internal static class TelemetrySetup
@@ -25,7 +26,7 @@ internal static class TelemetrySetup
             .UseFunctionsWorkerDefaults()
             // Added first, so it runs before every exporter's processor.
             .WithTracing(tracing => tracing.AddProcessor(new UrlQueryRemover()).AddSource(HttpSource))
-            .WithMetrics(metrics => metrics.AddMeter(HttpSource, ConvoFunctions.Initiation.InitiationMetrics.MeterName, ConvoFunctions.Webhooks.UnknownWebhookTypes.MeterName))
+            .WithMetrics(metrics => metrics.AddMeter(HttpSource, MetricNames.Meter))
             .WithLogging();
 
     /// <summary>

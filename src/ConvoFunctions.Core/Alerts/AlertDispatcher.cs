@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using ConvoFunctions.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -16,6 +17,7 @@ internal sealed partial class AlertDispatcher(
     IEnumerable<IAlertChannel> channels,
     IOptions<AlertOptions> options,
     TimeProvider time,
+    ConvoMetrics metrics,
     ILogger<AlertDispatcher> logger)
 {
     private readonly IReadOnlyList<IAlertChannel> _channels = channels.ToList();
@@ -26,6 +28,7 @@ internal sealed partial class AlertDispatcher(
         var opened = await ledger.OpenAsync(alert.Key, alert.Generation, alert.ToJson(),
             _channels.Select(c => (c.Name, c.IsEnabled)), suppressIfHigherExists, cancellationToken);
         if (opened is not { } o) return null;
+        if (o.Created) metrics.AlertRaised(alert.Kind);
         return await DeliverAsync(o.Row, o.Created, cancellationToken);
     }
 
@@ -78,6 +81,7 @@ internal sealed partial class AlertDispatcher(
             if (claimed is null)
             {
                 row = await ledger.GetAsync(row.PartitionKey, row.RowKey, cancellationToken) ?? row;
+                if (row.GetString($"{channel.Name}_State") == ChannelState.GivenUp) metrics.AlertPosted(alert.Kind, channel.Name, ChannelState.GivenUp);
                 continue;
             }
             row = claimed;
@@ -97,6 +101,7 @@ internal sealed partial class AlertDispatcher(
             }
 
             row = await ledger.CompleteAsync(row, channel.Name, owner, error is null, error, time.GetUtcNow(), cancellationToken) ?? row;
+            metrics.AlertPosted(alert.Kind, channel.Name, error is null ? ChannelState.Sent : ChannelState.Failed);
             if (error is null)
             {
                 sent.Add(channel.Name);

@@ -1,5 +1,6 @@
 using Azure.Identity;
 using ConvoFunctions.Configuration;
+using ConvoFunctions.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -31,6 +32,7 @@ internal static class AlertsServiceCollectionExtensions
         services.TryAddSingleton<AlertLedger>();
         services.TryAddSingleton<AlertFactory>();
         services.TryAddTransient<AlertDispatcher>();
+        services.AddConvoMetrics();
         return services;
     }
 }

@@ -1,6 +1,8 @@
 using ConvoFunctions.Configuration;
+using ConvoFunctions.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -31,7 +33,9 @@ internal static class ElevenLabsServiceCollectionExtensions
     public static IServiceCollection AddElevenLabsClient(this IServiceCollection services)
     {
         services.AddSingleton<ElevenLabsConcurrencyGate>();
-        services.AddHttpClient<ElevenLabsClient>((sp, http) =>
+        services.AddConvoMetrics();
+        services.TryAddTransient<ElevenLabsRequestCounter>();
+        var client = services.AddHttpClient<ElevenLabsClient>((sp, http) =>
             {
                 var options = sp.GetRequiredService<IOptions<ElevenLabsOptions>>().Value;
                 var baseUrl = options.BaseUrl.ToString();
@@ -40,9 +44,11 @@ internal static class ElevenLabsServiceCollectionExtensions
                 http.Timeout = Timeout.InfiniteTimeSpan;
                 http.DefaultRequestHeaders.Accept.ParseAdd("application/json");
                 if (options.HasApiKey) http.DefaultRequestHeaders.TryAddWithoutValidation(ElevenLabsClient.ApiKeyHeader, options.ApiKey!.Trim());
-            })
-            .AddStandardResilienceHandler()
+            });
+        client.AddStandardResilienceHandler()
             .Configure((resilience, sp) => Tune(resilience, sp.GetRequiredService<IOptions<ElevenLabsOptions>>().Value));
+        // Added after the resilience handler, so inside it: every attempt is counted, retries included.
+        client.AddHttpMessageHandler<ElevenLabsRequestCounter>();
         return services;
     }
 

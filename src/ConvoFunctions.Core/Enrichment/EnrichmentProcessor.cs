@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using ConvoFunctions.Correlation;
 using ConvoFunctions.ElevenLabs;
+using ConvoFunctions.Metrics;
 using ConvoFunctions.Privacy;
 using ConvoFunctions.Storage;
 using ConvoFunctions.Webhooks;
@@ -46,10 +47,27 @@ internal sealed partial class EnrichmentProcessor(
     PoisonQueue poison,
     TimeProvider time,
     InitiationSourceNotice sources,
+    ConvoMetrics metrics,
     ILogger<EnrichmentProcessor> logger)
 {
-    /// <summary>One delivery of a queue message, as the queue trigger hands it over.</summary>
+    /// <summary>One delivery of a queue message, as the queue trigger hands it over; timed by its outcome (a throw: retry).</summary>
     public async Task<EnrichmentOutcome> HandleDeliveryAsync(string messageText, long dequeueCount, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        try
+        {
+            var outcome = await DeliverAsync(messageText, dequeueCount, cancellationToken);
+            metrics.EnrichmentDelivered(outcome, time.GetElapsedTime(started));
+            return outcome;
+        }
+        catch
+        {
+            metrics.EnrichmentDelivered(null, time.GetElapsedTime(started));
+            throw;
+        }
+    }
+
+    private async Task<EnrichmentOutcome> DeliverAsync(string messageText, long dequeueCount, CancellationToken cancellationToken)
     {
         var text = DecodeIfBase64(messageText);
         WebhookEventMessage message;
@@ -61,10 +79,12 @@ internal sealed partial class EnrichmentProcessor(
         {
             // Retrying cannot fix a malformed message: straight to the poison queue.
             LogMalformed(ex.GetType().Name);
+            metrics.EnrichmentFailed(ex, final: true);
             await poison.SendAsync(text, ex, dequeueCount, cancellationToken);
             return EnrichmentOutcome.Poisoned;
         }
 
+        metrics.EnrichmentQueueLag(message.ReceivedAt, time.GetUtcNow());
         try
         {
             return await ProcessAsync(message, cancellationToken);
@@ -73,6 +93,7 @@ internal sealed partial class EnrichmentProcessor(
         {
             // What can never succeed goes to the poison queue now instead of burning every delivery.
             var last = dequeueCount >= QueueSettings.MaxDequeueCount || IsPermanent(ex);
+            metrics.EnrichmentFailed(ex, last);
             if (ex is ElevenLabsApiException { IsAuthFailure: true } auth)
             {
                 LogAuthFailure((int)(auth.StatusCode ?? 0), message.ConversationId, Configuration.SettingNames.ElevenLabsApiKey, dequeueCount, QueueSettings.MaxDequeueCount);

@@ -1,3 +1,4 @@
+using ConvoFunctions.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -10,6 +11,7 @@ internal static class EnrichmentServiceCollectionExtensions
     {
         // Transient: it holds the typed HttpClient, which the factory hands out fresh (handler rotation).
         services.AddTransient<EnrichmentProcessor>();
+        services.AddConvoMetrics();
         services.TryAddSingleton<Conversations.InitiationSourceNotice>();
         return services;
     }

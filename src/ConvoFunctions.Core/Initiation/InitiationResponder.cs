@@ -1,4 +1,5 @@
 using System.Buffers;
+using ConvoFunctions.Metrics;
 using ConvoFunctions.Privacy;
 using ConvoFunctions.Webhooks;
 using Microsoft.Extensions.Logging;
@@ -22,7 +23,7 @@ internal sealed partial class InitiationResponder(
     InitiationSettings settings,
     InitiationStore store,
     InitiationUpstream upstream,
-    InitiationMetrics metrics,
+    ConvoMetrics metrics,
     TimeProvider time,
     ILogger<InitiationResponder> logger)
 {
@@ -31,17 +32,18 @@ internal sealed partial class InitiationResponder(
 
     public async Task<InitiationResult> HandleAsync(Stream body, string? secret, CancellationToken cancellationToken)
     {
-        if (!settings.Enabled) return InitiationResult.Problem(404, "Not found", "The initiation route is not configured.");
+        if (!settings.Enabled) return Rejected("off", InitiationResult.Problem(404, "Not found", "The initiation route is not configured."));
         if (!settings.SecretMatches(secret))
         {
             LogRejected(string.IsNullOrEmpty(secret) ? "missing" : "wrong");
+            metrics.InitiationRejected(string.IsNullOrEmpty(secret) ? "secret_missing" : "secret_wrong");
             return InitiationResult.Problem(401, "Initiation secret rejected", $"The {InitiationSettings.SecretHeader} header is missing or wrong.");
         }
 
         var bytes = await ReadAsync(body, cancellationToken);
-        if (bytes is null) return InitiationResult.Problem(413, "Initiation body too large", $"The body exceeds {MaxBodyBytes} bytes.");
+        if (bytes is null) return Rejected("too_large", InitiationResult.Problem(413, "Initiation body too large", $"The body exceeds {MaxBodyBytes} bytes."));
         var request = InitiationRequest.TryParse(bytes, out var error);
-        if (request is null) return InitiationResult.Problem(400, "Malformed initiation body", error!);
+        if (request is null) return Rejected("malformed", InitiationResult.Problem(400, "Malformed initiation body", error!));
 
         var record = new InitiationRecord(
             request.CallKey!, Guid.NewGuid().ToString("N"), time.GetUtcNow(),
@@ -55,9 +57,15 @@ internal sealed partial class InitiationResponder(
         await recording;
 
         var source = answer is null ? "default" : "upstream";
-        metrics.Answered(source);
+        metrics.InitiationAnswered(source);
         LogAnswered(record.CallKey, record.AgentId, PhoneMask.Mask(record.CallerId), PhoneMask.Mask(record.CalledNumber), source);
         return new InitiationResult(200, answer ?? settings.DefaultAnswer);
+    }
+
+    private InitiationResult Rejected(string reason, InitiationResult problem)
+    {
+        metrics.InitiationRejected(reason);
+        return problem;
     }
 
     private async Task RecordAsync(InitiationRecord record, CancellationToken budget)
@@ -69,7 +77,7 @@ internal sealed partial class InitiationResponder(
         catch (Exception ex)
         {
             // Answering matters more than recording: the call is live. The anchor is lost, and said so loudly.
-            metrics.RecordFailed();
+            metrics.InitiationRecordFailed();
             LogNotRecorded(record.CallKey, record.AgentId, PhoneMask.Mask(record.CallerId), ex.GetType().Name);
         }
     }

@@ -1,4 +1,5 @@
 using ConvoFunctions.Configuration;
+using ConvoFunctions.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -30,9 +31,8 @@ internal static class InitiationServiceCollectionExtensions
                 options.UpstreamTimeout = TimeSpan.MinValue;
             }
         });
-        services.AddMetrics();
+        services.AddConvoMetrics();
         services.AddSingleton<InitiationSettings>();
-        services.AddSingleton<InitiationMetrics>();
         services.AddSingleton<InitiationStore>();
         services.AddSingleton<InitiationChanges>();
         services.AddHostedService(sp => sp.GetRequiredService<InitiationChanges>());

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
+using ConvoFunctions.Metrics;
 using Microsoft.Extensions.Logging;
 
 namespace ConvoFunctions.Initiation;
@@ -8,7 +9,7 @@ namespace ConvoFunctions.Initiation;
 /// Proxy mode: forwards the request to the team's own personalization webhook, so that the workspace's one
 /// initiation URL can point here without losing it. Any failure returns null and the caller answers the defaults.
 /// </summary>
-internal sealed partial class InitiationUpstream(HttpClient http, InitiationSettings settings, ILogger<InitiationUpstream> logger)
+internal sealed partial class InitiationUpstream(HttpClient http, InitiationSettings settings, ConvoMetrics metrics, ILogger<InitiationUpstream> logger)
 {
     /// <summary>The upstream's 2xx JSON-object answer as it is, or null (failed, timed out, not JSON).</summary>
     public async Task<string?> AskAsync(byte[] body, CancellationToken cancellationToken)
@@ -26,14 +27,17 @@ internal sealed partial class InitiationUpstream(HttpClient http, InitiationSett
             if (!response.IsSuccessStatusCode)
             {
                 LogFallback(((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                metrics.InitiationUpstream($"http_{(int)response.StatusCode}");
                 return null;
             }
             var answer = await response.Content.ReadAsStringAsync(cancellationToken);
             if (!IsJsonObject(answer))
             {
                 LogFallback("answer is not a JSON object");
+                metrics.InitiationUpstream("not_json");
                 return null;
             }
+            metrics.InitiationUpstream("answered");
             return answer;
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or TimeoutException
@@ -41,6 +45,7 @@ internal sealed partial class InitiationUpstream(HttpClient http, InitiationSett
         {
             // The exception's message can name the URL, which may hold a key: only its type is logged.
             LogFallback(ex.GetType().Name);
+            metrics.InitiationUpstream(ex.GetType().Name);
             return null;
         }
     }

@@ -2,6 +2,8 @@ using ConvoFunctions.Alerts;
 using ConvoFunctions.Correlation;
 using ConvoFunctions.Detection;
 using ConvoFunctions.Initiation;
+using ConvoFunctions.Metrics;
+using ConvoFunctions.Webhooks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -22,6 +24,9 @@ internal sealed record SweepResult(
     IReadOnlyList<WebhookProblem> WebhookProblems,
     int Failures)
 {
+    /// <summary>The checkpoint the sweep saved (or kept): changes up to it are judged.</summary>
+    public DateTimeOffset? Checkpoint { get; init; }
+
     /// <summary>A sweep that judged nothing and kept the checkpoint where it was.</summary>
     public static SweepResult Nothing(DateTimeOffset from, DateTimeOffset to) =>
         new(from, to, 0, 0, 0, DiscoveryResult.None, [], [], [], [], 0);
@@ -48,8 +53,10 @@ internal sealed partial class DuplicateSweep(
     CallKeyMigration callKeys,
     SharedCallIdNotice sharedCallIds,
     CallEvidence evidence,
+    PoisonQueue poison,
     IOptions<DetectionOptions> options,
     TimeProvider time,
+    ConvoMetrics metrics,
     ILogger<DuplicateSweep> logger)
 {
     /// <summary>
@@ -74,7 +81,11 @@ internal sealed partial class DuplicateSweep(
         }
         try
         {
-            return await SweepAsync(cancellationToken);
+            // Counted as completed (with its duration, changes and checkpoint lag) once it has saved its checkpoint.
+            var started = time.GetTimestamp();
+            var result = await SweepAsync(cancellationToken);
+            metrics.SweepCompleted(result.Failures > 0, time.GetElapsedTime(started), result.Changes, result.To - (result.Checkpoint ?? result.To));
+            return result;
         }
         finally
         {
@@ -91,12 +102,13 @@ internal sealed partial class DuplicateSweep(
         var through = await checkpoint.ReadAsync(cancellationToken) ?? oldest;
         var from = through - Overlap;
         // Judging before every row of a call is under one key could split a call in two: wait, and skip nothing.
-        if (!await callKeys.RunAsync(CallKeyMigrationBudget, cancellationToken)) return SweepResult.Nothing(from, now);
+        if (!await callKeys.RunAsync(CallKeyMigrationBudget, cancellationToken)) return SweepResult.Nothing(from, now) with { Checkpoint = through };
 
         var pass = new Pass(cancellationToken, this);
         var changes = await pass.Isolated("changes", [], () => ReadChangesAsync(from, now, cancellationToken), null);
         var batches = Batches(changes ?? [], through);
         var held = new List<DateTimeOffset>();
+        DateTimeOffset? saved = through;
         for (var b = 0; b < batches.Count; b++)
         {
             // A window too large for one run is judged over several: each batch saves its progress.
@@ -110,13 +122,15 @@ internal sealed partial class DuplicateSweep(
             var holdBack = await JudgeAsync(batch, now, pass, cancellationToken);
             held.AddRange(batch.Where(c => holdBack.Contains(c.RowKey)).Select(c => c.RecordedAt));
             var batchEnd = b + 1 < batches.Count ? batches[b + 1][0].RecordedAt : now;
-            await checkpoint.SaveAsync(NextCheckpoint(batchEnd, oldest, held), cancellationToken);
+            saved = NextCheckpoint(batchEnd, oldest, held);
+            await checkpoint.SaveAsync(saved.Value, cancellationToken);
         }
-        if (changes is not null && batches.Count == 0) await checkpoint.SaveAsync(now, cancellationToken);
+        if (changes is not null && batches.Count == 0) await checkpoint.SaveAsync((saved = now).Value, cancellationToken);
 
         // Every sweep, however its judging went: telephony follow-ups, the webhook's health, the retries of unfinished alerts.
         pass.Outcomes.AddRange(await pass.Isolated("telephony evidence", [], () => evidence.FollowUpAsync(cancellationToken), (IReadOnlyList<AlertOutcome>)[]));
         var problems = await pass.Isolated("webhook health", [], () => health.CheckAsync(pass.AgentsSeen, cancellationToken), (IReadOnlyList<WebhookProblem>)[]);
+        metrics.PoisonDepth(await pass.Isolated("poison queue", [], () => poison.CountAsync(cancellationToken), -1L));
         var handled = pass.Outcomes.Select(o => (o.Key, o.Generation)).Concat(health.Handled).ToHashSet();
         foreach (var resumed in await pass.Isolated("alert retries", [], () => dispatcher.ResumeOpenAsync(handled, cancellationToken), (IReadOnlyList<AlertOutcome>)[]))
         {
@@ -128,7 +142,7 @@ internal sealed partial class DuplicateSweep(
             pass.Outcomes.Count(o => o.Created), problems.Count, pass.Failures);
         return new SweepResult(from, now, changeCount, pass.Observed, pass.RowsRead + changeCount,
             new DiscoveryResult(pass.Found, pass.Queries, pass.Details, pass.Truncated || pass.CutShort, pass.Unfinished),
-            pass.Duplicates.Values.ToList(), pass.Pending.Values.ToList(), pass.Outcomes, problems, pass.Failures);
+            pass.Duplicates.Values.ToList(), pass.Pending.Values.ToList(), pass.Outcomes, problems, pass.Failures) { Checkpoint = saved };
     }
 
     /// <summary>
@@ -303,6 +317,7 @@ internal sealed partial class DuplicateSweep(
                 if (!settings.AlertingVerdicts.Contains(group.Verdict))
                 {
                     LogNotAlerting(group.Key, group.Conversations.Count, group.Verdict.Describe());
+                    metrics.Duplicate(group.Verdict, group.Any(c => c.AgentId), alerted: false);
                     continue;
                 }
                 if (await AlertAsync(group, now, cancellationToken) is { } outcome) pass.Outcomes.Add(outcome);
@@ -434,7 +449,9 @@ internal sealed partial class DuplicateSweep(
         var alert = factory.ForNoConversation(keys[0], requests[0].AgentId ?? anchor.AgentId,
             Privacy.PhoneMask.Mask(requests.Select(r => r.CallerId).FirstOrDefault(c => c is not null), "unknown"),
             requests.Select(r => r.ReceivedAt).ToList(), now);
-        return await dispatcher.RaiseAsync(alert, suppressIfHigherExists: true, cancellationToken);
+        var outcome = await dispatcher.RaiseAsync(alert, suppressIfHigherExists: true, cancellationToken);
+        metrics.CallAlerted(Verdict.NoConversation, requests[0].AgentId ?? anchor.AgentId, outcome, Alert.NoConversationKind, requests[0].ReceivedAt + options.Value.SettleDelay, time.GetUtcNow());
+        return outcome;
     }
 
     /// <summary>Raises the call's alert, or its follow-up, under the identity the call already has.</summary>
@@ -451,6 +468,7 @@ internal sealed partial class DuplicateSweep(
         var telephony = raised ? null : await evidence.ReadAsync(group, cancellationToken);
         var alert = factory.ForDuplicate(group, key, previous, now, telephony);
         var outcome = await dispatcher.RaiseAsync(alert, suppressIfHigherExists: true, cancellationToken);
+        metrics.CallAlerted(group.Verdict, group.Any(c => c.AgentId), outcome, Alert.DuplicateKind, SweepMetrics.SettledAt(group, options.Value.SettleDelay), time.GetUtcNow());
         if (outcome is { Created: true }) await evidence.ScheduleAsync(alert, group, telephony, cancellationToken);
         return outcome;
     }

@@ -1,3 +1,4 @@
+using ConvoFunctions.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -14,6 +15,7 @@ internal static class SweepServiceCollectionExtensions
         services.TryAddSingleton<AgentWebhookOverrides>();
         services.TryAddTransient<WebhookHealthCheck>();
         services.TryAddTransient<DuplicateSweep>();
+        services.AddConvoMetrics();
         return services;
     }
 }

@@ -31,6 +31,19 @@ internal sealed class PoisonQueue(StorageAccount storage, TimeProvider time)
         await queue.WriteAsync(() => queue.SendMessageAsync(envelope.ToJsonString(), cancellationToken), cancellationToken);
     }
 
+    /// <summary>The messages waiting in the poison queue, as the queue approximates them; 0 when it does not exist yet.</summary>
+    public async Task<long> CountAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await storage.Queue(StorageNames.WebhookEventsPoisonQueue).GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount;
+        }
+        catch (Azure.RequestFailedException ex) when (ex.Status == 404)
+        {
+            return 0;
+        }
+    }
+
     /// <summary>
     /// <c>ExceptionType: message</c>, first line, bounded. Our exceptions never carry the API key (it only
     /// travels in a request header), and nothing from the request is added here.

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using Azure.Data.Tables;
+using ConvoFunctions.Metrics;
 using ConvoFunctions.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -15,16 +15,12 @@ internal sealed record UnknownWebhookType(string Type, DateTimeOffset LastSeenAt
 /// <c>convo.webhooks.unknown_type</c>, tagged by type and whether it was enriched), and once per type per UTC day per
 /// instance logged as a warning and recorded for the health check. Never in the way of the webhook's answer.
 /// </summary>
-internal sealed partial class UnknownWebhookTypes(StorageAccount storage, IMeterFactory meters, ILogger<UnknownWebhookTypes> logger)
+internal sealed partial class UnknownWebhookTypes(StorageAccount storage, ConvoMetrics metrics, ILogger<UnknownWebhookTypes> logger)
 {
-    public const string MeterName = "ConvoFunctions.Webhooks";
     private const string RowPrefix = "unknown_type~";
 
     // A signed sender cannot invent types without limit, but bound the memory all the same.
     private const int MaxRemembered = 200;
-
-    private readonly Counter<long> _counter = meters.Create(MeterName)
-        .CreateCounter<long>("convo.webhooks.unknown_type", description: "Webhooks of a type this build does not know by name, by type and whether they were enriched.");
 
     private readonly ConcurrentDictionary<string, DateOnly> _noticedOn = new(StringComparer.Ordinal);
 
@@ -32,7 +28,7 @@ internal sealed partial class UnknownWebhookTypes(StorageAccount storage, IMeter
 
     public async Task NoticeAsync(string type, string? conversationId, bool enriched, DateTimeOffset receivedAt, CancellationToken cancellationToken)
     {
-        _counter.Add(1, new KeyValuePair<string, object?>("type", type), new KeyValuePair<string, object?>("enriched", enriched));
+        metrics.WebhookUnknownType(type, enriched);
         var day = DateOnly.FromDateTime(receivedAt.UtcDateTime);
         if (_noticedOn.TryGetValue(type, out var noticed) && noticed == day) return;
         if (_noticedOn.Count >= MaxRemembered) _noticedOn.Clear();

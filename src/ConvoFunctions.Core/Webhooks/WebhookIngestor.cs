@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Security.Cryptography;
+using ConvoFunctions.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -14,6 +15,7 @@ internal sealed partial class WebhookIngestor(
     WebhookStore store,
     IWebhookHeartbeat heartbeat,
     UnknownWebhookTypes unknownTypes,
+    ConvoMetrics metrics,
     IOptions<WebhookOptions> options,
     TimeProvider time,
     ILogger<WebhookIngestor> logger)
@@ -28,6 +30,13 @@ internal sealed partial class WebhookIngestor(
     public static long RequestBodyLimit(long maxBodyBytes) => maxBodyBytes + DrainAllowance;
 
     public async Task<IngestResult> IngestAsync(Stream body, long? declaredLength, string? signature, CancellationToken cancellationToken)
+    {
+        var result = await ReceiveAsync(body, declaredLength, signature, cancellationToken);
+        metrics.WebhookReceived(result.Event?.Type, result.Status);
+        return result;
+    }
+
+    private async Task<IngestResult> ReceiveAsync(Stream body, long? declaredLength, string? signature, CancellationToken cancellationToken)
     {
         var maxBytes = options.Value.MaxBodyBytes;
         if (declaredLength > maxBytes) return await TooLargeAsync(body, maxBytes, cancellationToken);
@@ -75,6 +84,7 @@ internal sealed partial class WebhookIngestor(
         // The health check's "last webhook received": as the webhook arrives, not once it is enriched (an API outage
         // or a revoked key is not silence). Off the request's critical path, and a lost beat is harmless.
         _ = RecordHeartbeatAsync(receivedAt);
+        metrics.WebhookDeliveryLag(message.Type, ElevenLabs.UnixTime.Read(message.EventTimestamp), receivedAt);
         if (!known) _ = NoticeUnknownTypeAsync(message, queued);
 
         if (!queued)

@@ -1,4 +1,5 @@
 using ConvoFunctions.Configuration;
+using ConvoFunctions.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -14,7 +15,7 @@ internal static class WebhooksServiceCollectionExtensions
         services.AddSingleton<WebhookSignatureVerifier>();
         services.AddSingleton<WebhookStore>();
         services.TryAddSingleton<IWebhookHeartbeat, TableWebhookHeartbeat>();
-        services.AddMetrics();
+        services.AddConvoMetrics();
         services.AddSingleton<UnknownWebhookTypes>();
         services.AddSingleton<WebhookIngestor>();
         services.AddSingleton<PoisonQueue>();

@@ -11,15 +11,16 @@ namespace ConvoFunctions.Tests.Architecture;
 /// </summary>
 public sealed partial class DependencyDirectionTests
 {
-    private static readonly string[] Foundation = ["Configuration", "Privacy", "Storage", "ElevenLabs"];
+    private static readonly string[] Foundation = ["Configuration", "Privacy", "Metrics", "Storage", "ElevenLabs"];
 
     /// <summary>What each folder may use besides itself; the same table as docs/architecture.md.</summary>
     private static readonly Dictionary<string, string[]> MayUse = new(StringComparer.Ordinal)
     {
         ["Configuration"] = [],
         ["Privacy"] = [],
+        ["Metrics"] = [],
         ["Storage"] = ["Configuration"],
-        ["ElevenLabs"] = ["Configuration", "Storage"],
+        ["ElevenLabs"] = ["Configuration", "Metrics", "Storage"],
         ["Conversations"] = Foundation,
         ["Webhooks"] = Foundation,
         ["Correlation"] = [.. Foundation, "Conversations"],
@@ -119,7 +120,7 @@ public sealed partial class DependencyDirectionTests
 
     /// <summary>A "May use" cell of the doc's table: names, "—" for none, "the foundation" for its four folders.</summary>
     private static List<string> DocUses(string cell) =>
-        cell.Replace("the foundation (Configuration, Privacy, Storage, ElevenLabs)", string.Join(", ", Foundation))
+        cell.Replace("the foundation (Configuration, Privacy, Metrics, Storage, ElevenLabs)", string.Join(", ", Foundation))
             .Replace("the foundation", string.Join(", ", Foundation))
             .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Where(name => name != "—")
