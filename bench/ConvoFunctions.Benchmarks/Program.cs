@@ -13,6 +13,8 @@ using ConvoFunctions.Benchmarks.Reliability;
 //   reliability [options]  load and fault harness on loopback (--help lists its options); exit 0 when nothing was lost
 //   enrichment [options]   enrichment throughput through the serve path vs MaxConcurrency / latency (--help)
 //   discovery [calls/h] [h] webhook-less twins found by the sweep every 5 simulated minutes vs the API bound
+//   time-to-alert [calls] [spread minutes] [schedule] [settle delay]
+//                          webhook arrival -> Teams alert on the local host, p50/p95 (production schedule by default)
 // Anything else goes to BenchmarkDotNet.
 switch (args)
 {
@@ -30,6 +32,11 @@ switch (args)
         // Under a root command, so that --help and option errors work as in convo.
         return await new RootCommand("ConvoFunctions load modes") { ReliabilityCommand.Create(), EnrichmentThroughput.Create() }
             .Parse(args).InvokeAsync();
+    case ["time-to-alert", ..]:
+        return await TimeToAlert.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 40,
+            TimeSpan.FromMinutes(args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 10),
+            args.Length > 3 ? args[3] : ConvoFunctions.Detection.DetectionOptions.DefaultSchedule,
+            args.Length > 4 ? TimeSpan.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : TimeSpan.FromMinutes(2));
     case ["report-sample", var file]:
         return await ReportSample.RunAsync(file);
     case ["alert-samples", ..]:

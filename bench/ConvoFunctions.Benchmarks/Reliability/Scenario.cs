@@ -171,7 +171,7 @@ internal sealed class Scenario
         return new Scenario { Calls = calls, Webhooks = webhooks, Conversations = conversations };
     }
 
-    private static JsonObject Conversation(PlannedCall call, string id, bool blank)
+    internal static JsonObject Conversation(PlannedCall call, string id, bool blank)
     {
         var transcript = new JsonArray();
         if (!blank)
