@@ -203,6 +203,15 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Single(TeamsPosts);
     }
 
+    /// <summary>Twilio evidence read from the stand-in's Twilio side.</summary>
+    private Dictionary<string, string?> TwilioSettings => new()
+    {
+        [SettingNames.TwilioAccountSid] = _elevenLabs.Twilio.AccountSid,
+        [SettingNames.TwilioApiKeySid] = _elevenLabs.Twilio.ApiKeySid,
+        [SettingNames.TwilioApiKeySecret] = _elevenLabs.Twilio.ApiKeySecret,
+        [SettingNames.TwilioBaseUrl] = _elevenLabs.BaseAddress.ToString(),
+    };
+
     [Fact]
     public async Task A_duplicate_carries_the_telephony_evidence_of_its_sending_and_gets_one_follow_up_once_Twilios_request_log_is_readable()
     {
@@ -218,13 +227,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
             twilio.Request(start.AddSeconds(1), primary, responseCode: null, durationMs: 15000),
             twilio.Request(start.AddSeconds(16), fallback, responseCode: 200, durationMs: 310, errorCode: "11205", errorUrl: primary));
         await KnowRealAndBlank();
-        await using var services = Services(new()
-        {
-            [SettingNames.TwilioAccountSid] = twilio.AccountSid,
-            [SettingNames.TwilioApiKeySid] = twilio.ApiKeySid,
-            [SettingNames.TwilioApiKeySecret] = twilio.ApiKeySecret,
-            [SettingNames.TwilioBaseUrl] = _elevenLabs.BaseAddress.ToString(),
-        });
+        await using var services = Services(TwilioSettings);
 
         // 7.5 minutes after the call ended: the number and the 11205 notification are readable, the request log not yet.
         await SweepAsync(services);
@@ -251,13 +254,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         await KnowRealAndBlank();
         _elevenLabs.Twilio.Script(_ => StandInAnswer.Error(503, "down"));
-        await using var services = Services(new()
-        {
-            [SettingNames.TwilioAccountSid] = _elevenLabs.Twilio.AccountSid,
-            [SettingNames.TwilioApiKeySid] = _elevenLabs.Twilio.ApiKeySid,
-            [SettingNames.TwilioApiKeySecret] = _elevenLabs.Twilio.ApiKeySecret,
-            [SettingNames.TwilioBaseUrl] = _elevenLabs.BaseAddress.ToString(),
-        });
+        await using var services = Services(TwilioSettings);
 
         await SweepAsync(services);
 
