@@ -36,11 +36,13 @@ internal sealed partial class CallEvidence(
 
     private TableClient Table => storage.Table(StorageNames.AlertsTable);
 
+    /// <summary>Whether the call has evidence to read at all (<see cref="TelephonyEvidenceReader.HasEvidenceToRead"/>).</summary>
+    public bool MayRead(DuplicateGroup group) => reader.HasEvidenceToRead(group);
+
     /// <summary>The call's evidence, or null when there is none to read (no Twilio settings, no SIP conversation) or it failed.</summary>
     public async Task<TelephonyEvidence?> ReadAsync(DuplicateGroup group, CancellationToken cancellationToken)
     {
-        if (!reader.TwilioEnabled && !group.Conversations.Any(c => string.Equals(c.Provider, TelephonyEvidenceReader.SipTrunking, StringComparison.OrdinalIgnoreCase)))
-            return null;
+        if (!MayRead(group)) return null;
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bounded.CancelAfter(ReadBound);
         try

@@ -463,9 +463,11 @@ internal sealed partial class DuplicateSweep(
         // finds this key, even if the group's own key has changed by then (a new alias, an earlier member).
         await ledger.RecordMembersAsync(key, group.ConversationIds, cancellationToken);
         var previous = await dispatcher.EarlierGenerationAsync(key, AlertFactory.Generation(group), cancellationToken);
-        // Telephony evidence is read only for an alert not raised yet: a call judged again raises nothing new.
-        var raised = await ledger.GetAsync(key, AlertFactory.Generation(group), cancellationToken) is not null;
-        var telephony = raised ? null : await evidence.ReadAsync(group, cancellationToken);
+        // Telephony evidence is read only for an alert not raised yet (a call judged again raises nothing new), and the
+        // ledger asked only when there is evidence to read: no extra read per call judged again without Twilio or SIP.
+        var telephony = evidence.MayRead(group) && await ledger.GetAsync(key, AlertFactory.Generation(group), cancellationToken) is null
+            ? await evidence.ReadAsync(group, cancellationToken)
+            : null;
         var alert = factory.ForDuplicate(group, key, previous, now, telephony);
         var outcome = await dispatcher.RaiseAsync(alert, suppressIfHigherExists: true, cancellationToken);
         metrics.CallAlerted(group.Verdict, group.Any(c => c.AgentId), outcome, Alert.DuplicateKind, SweepMetrics.SettledAt(group, options.Value.SettleDelay), time.GetUtcNow());

@@ -23,6 +23,12 @@ internal sealed partial class TelephonyEvidenceReader(
     /// <summary>Whether Twilio's side can be read (<c>Twilio:AccountSid</c>, <c>ApiKeySid</c>, <c>ApiKeySecret</c> set and usable).</summary>
     public bool TwilioEnabled => options.Value.IsEnabled;
 
+    /// <summary>Whether there is anything to read for the call: Twilio is configured, or a conversation came over a SIP trunk.</summary>
+    public bool HasEvidenceToRead(DuplicateGroup group) => TwilioEnabled || SipConversations(group).Any();
+
+    private static IEnumerable<string> SipConversations(DuplicateGroup group) =>
+        group.Conversations.Where(c => string.Equals(c.Provider, SipTrunking, StringComparison.OrdinalIgnoreCase)).Select(c => c.ConversationId);
+
     public async Task<TelephonyEvidence> ReadAsync(DuplicateGroup group, CancellationToken cancellationToken)
     {
         var gaps = new List<string>();
@@ -50,8 +56,7 @@ internal sealed partial class TelephonyEvidenceReader(
         }
 
         SipEvidence? sipEvidence = null;
-        var sipConversations = group.Conversations.Where(c => string.Equals(c.Provider, SipTrunking, StringComparison.OrdinalIgnoreCase))
-            .Select(c => c.ConversationId).ToList();
+        var sipConversations = SipConversations(group).ToList();
         if (sipConversations.Count > 0)
         {
             var messages = new List<(string ConversationId, SipMessage Message)>();
