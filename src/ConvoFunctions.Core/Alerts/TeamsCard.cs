@@ -32,7 +32,8 @@ internal static class TeamsCard
 
     public static JsonObject Message(Alert alert)
     {
-        var (rows, lines) = (alert.Conversations.Count, ReportLines(alert).Length);
+        var report = ReportLines(alert);
+        var (rows, lines) = (alert.Conversations.Count, report.Length);
         while (true)
         {
             var message = new JsonObject
@@ -42,7 +43,7 @@ internal static class TeamsCard
                 {
                     ["contentType"] = ContentType,
                     ["contentUrl"] = null,
-                    ["content"] = Card(alert, rows, lines),
+                    ["content"] = Card(alert, report, rows, lines),
                 }),
             };
             if (Encoding.UTF8.GetByteCount(Serialize(message)) <= MaxBytes || (rows <= 1 && lines <= MinReportLines)) return message;
@@ -54,11 +55,16 @@ internal static class TeamsCard
 
     private static string[] ReportLines(Alert alert) => alert.SupportReport.TrimEnd().Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
 
-    public static JsonObject Card(Alert alert) => Card(alert, alert.Conversations.Count, ReportLines(alert).Length);
+    public static JsonObject Card(Alert alert)
+    {
+        var report = ReportLines(alert);
+        return Card(alert, report, alert.Conversations.Count, report.Length);
+    }
 
+    /// <param name="report">The support report's lines (<see cref="ReportLines"/>).</param>
     /// <param name="rows">Conversations shown in the table; the rest are counted.</param>
     /// <param name="lines">Lines of the support report shown; the rest are counted.</param>
-    private static JsonObject Card(Alert alert, int rows, int lines)
+    private static JsonObject Card(Alert alert, string[] report, int rows, int lines)
     {
         var body = new JsonArray
         {
@@ -90,7 +96,7 @@ internal static class TeamsCard
             ["separator"] = true,
             ["items"] = new JsonArray([
                 new JsonObject { ["type"] = "TextBlock", ["text"] = "Support report (ready to send)", ["weight"] = "Bolder", ["wrap"] = true },
-                .. ReportBlocks(ReportLines(alert), lines)]),
+                .. ReportBlocks(report, lines)]),
         });
 
         var actions = new JsonArray(alert.Conversations.Take(MaxActions).Select(c => (JsonNode)new JsonObject
