@@ -84,6 +84,14 @@ param monitorWebhookUrl string = ''
 @description('NCRONTAB schedule (six fields, UTC) of the missed-call detection run. A test keeps the default equal to local.settings.sample.json.')
 param detectionSchedule string = '0 */5 * * * *'
 
+@description('Incidents: duplicate calls of one pattern alerted one by one within incidentWindow before the next opens an incident (Alerts__IncidentThreshold; 0 turns incidents off), at most one roll-up per rollupInterval, resolved after resolveAfter without a duplicate while the agent took calls. Timespans as hh:mm:ss.')
+param incidents { threshold: int, window: string, rollupInterval: string, resolveAfter: string } = {
+  threshold: 3
+  window: '01:00:00'
+  rollupInterval: '01:00:00'
+  resolveAfter: '02:00:00'
+}
+
 @description('Always-ready instances of the function app\'s http group (the post-call webhook and the call-start route), so a call\'s start never waits for a cold start. -1: 1 when this deployment is given the call-start route\'s secret (elevenLabsInitiationSecret), else 0. Each one is billed around the clock (docs/deploy.md, "Always ready").')
 @minValue(-1)
 @maxValue(20)
@@ -316,6 +324,7 @@ module functionApp 'modules/functionapp.bicep' = {
     emailSender: enableEmailAlerts ? communication!.outputs.sender : ''
     emailRecipients: alertEmailRecipients
     detectionSchedule: detectionSchedule
+    incidents: incidents
     retentionDays: retentionDays
     zoneRedundant: zoneRedundant
     elevenLabsAppMaxConcurrency: elevenLabsAppMaxConcurrency

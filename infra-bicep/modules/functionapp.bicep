@@ -60,6 +60,9 @@ param emailRecipients string
 @description('Set explicitly because a timer trigger reads its schedule from app settings, not from code defaults.')
 param detectionSchedule string
 
+@description('Alerts__IncidentThreshold, __IncidentWindow, __RollupInterval, __ResolveAfter.')
+param incidents { threshold: int, window: string, rollupInterval: string, resolveAfter: string }
+
 @description('Days table rows are kept (the app removes older ones).')
 param retentionDays int
 
@@ -158,6 +161,10 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'Alerts__Email__Sender', value: emailSender }
         { name: 'Alerts__Email__Recipients', value: emailRecipients }
         { name: 'Detection__Schedule', value: detectionSchedule }
+        { name: 'Alerts__IncidentThreshold', value: string(incidents.threshold) }
+        { name: 'Alerts__IncidentWindow', value: incidents.window }
+        { name: 'Alerts__RollupInterval', value: incidents.rollupInterval }
+        { name: 'Alerts__ResolveAfter', value: incidents.resolveAfter }
         { name: 'Retention__Days', value: string(retentionDays) }
         { name: 'ElevenLabs__AppMaxConcurrency', value: string(elevenLabsAppMaxConcurrency) }
       ]

@@ -47,7 +47,7 @@ internal static class CallsCommand
     internal static async Task<int> RunAsync(StorageAccount storage, TimeSpan period, string format, TimeProvider time, TextWriter stdout,
         CancellationToken cancellationToken, string? dashboardUrl = null)
     {
-        var history = new CallHistory(new ConversationNeighbourhood(new CorrelationRepository(storage, time)), new AlertLedger(storage));
+        var history = new CallHistory(new ConversationNeighbourhood(new CorrelationRepository(storage, time)), new AlertLedger(storage), new IncidentRecords(storage));
         var to = time.GetUtcNow();
         var from = to - period;
         var calls = await history.ReadAsync(from, to, GroupingRules.From(new DetectionOptions()), cancellationToken);
@@ -59,7 +59,10 @@ internal static class CallsCommand
                     .GroupBy(c => DateOnly.FromDateTime(c.StartTime.UtcDateTime))
                     .ToDictionary(day => day.Key, day => day.Count());
                 await stdout.WriteAsync(HtmlReport.Render(DuplicateReport.Create("ConvoFunctions: recorded calls with more than one conversation",
-                    from, to, to, perDay, calls.Select(call => call.Group).Where(g => g.IsDuplicate).ToList(), dashboard.ConversationUrl)));
+                    from, to, to, perDay, calls.Select(call => call.Group).Where(g => g.IsDuplicate).ToList(), dashboard.ConversationUrl) with
+                {
+                    Incidents = calls.Where(c => c.Incident is not null).ToDictionary(c => c.Group.Key, c => $"{c.Incident!.Key} ({c.Incident.Describe()})", StringComparer.Ordinal),
+                }));
                 break;
             case "table":
                 WriteTable(calls, stdout);
@@ -79,7 +82,7 @@ internal static class CallsCommand
             return;
         }
         var table = new Table().Border(TableBorder.Rounded);
-        foreach (var header in new[] { "call", "verdict", "agent", "caller", "alerts" }.Concat(ConversationColumns.Headers))
+        foreach (var header in new[] { "call", "verdict", "agent", "caller", "alerts", "incident" }.Concat(ConversationColumns.Headers))
         {
             table.AddColumn(new TableColumn(header));
         }
@@ -96,11 +99,31 @@ internal static class CallsCommand
                     new Text(first ? call.Group.First.AgentId : ""),
                     new Text(first ? Caller(call) : ""),
                     new Text(first ? AlertSummary(call) : ""),
+                    new Text(first ? call.Incident?.Describe() ?? "" : ""),
                 }.Concat(ConversationColumns.Cells(c)).ToArray());
                 first = false;
             }
         }
         CliConsole.For(output).Write(table);
+        WriteIncidents(calls, output);
+    }
+
+    /// <summary>The incidents these calls count in, one line each: what recurred, how often, and where it stands.</summary>
+    private static void WriteIncidents(IReadOnlyList<RecordedCall> calls, TextWriter output)
+    {
+        var incidents = calls.Select(c => c.Incident).OfType<IncidentRecord>()
+            .GroupBy(i => (i.Key, i.Episode)).Select(g => g.First() with { Folded = false }).ToList();
+        if (incidents.Count == 0) return;
+        var table = new Table().Border(TableBorder.Rounded).Title("incidents");
+        foreach (var header in new[] { "incident", "episode", "status", "calls", "first seen (UTC)", "last seen (UTC)" }) table.AddColumn(new TableColumn(header));
+        foreach (var i in incidents)
+        {
+            table.AddRow(new Text(i.Key), new Text(i.Episode.ToString(CultureInfo.InvariantCulture)), new Text(i.Status),
+                new Text(i.Calls.ToString(CultureInfo.InvariantCulture)), new Text(Time(i.FirstSeen)), new Text(Time(i.LastSeen)));
+        }
+        CliConsole.For(output).Write(table);
+
+        static string Time(DateTimeOffset? at) => at?.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "";
     }
 
     internal static string Render(IReadOnlyList<RecordedCall> calls, string format)
@@ -116,6 +139,9 @@ internal static class CallsCommand
                     agent_id = call.Group.First.AgentId,
                     caller = Caller(call),
                     alerts = call.Alerts.Select(a => new { generation = a.Generation, channels = a.Channels, last_change = a.LastChange }),
+                    incident = call.Incident is { } i
+                        ? new { key = i.Key, episode = i.Episode, status = i.Status, folded = i.Folded, calls = i.Calls, first_seen = i.FirstSeen, last_seen = i.LastSeen }
+                        : null,
                     conversations = call.Group.Conversations.Select(ConversationColumns.Json),
                 }), new JsonSerializerOptions { WriteIndented = true }));
                 break;
@@ -123,11 +149,12 @@ internal static class CallsCommand
                 using (var csv = new StringWriter(sb))
                 {
                     CsvOutput.Write(csv,
-                        [.. new[] { "call_key", "verdict", "agent_id", "caller", "alerts" }.Concat(ConversationColumns.CsvHeaders)],
+                        // The incident comes last: scripts reading the columns before it by position keep working.
+                        [.. new[] { "call_key", "verdict", "agent_id", "caller", "alerts" }.Concat(ConversationColumns.CsvHeaders).Append("incident")],
                         calls.SelectMany(call => call.Group.Conversations.Select(c => new[]
                         {
                             call.Group.IsFuzzy ? "" : call.Group.Key, Verdict(call), call.Group.First.AgentId, Caller(call), AlertSummary(call),
-                        }.Concat(ConversationColumns.Csv(c)).ToArray())));
+                        }.Concat(ConversationColumns.Csv(c)).Append(call.Incident is { } i ? $"{i.Key} ({i.Describe()})" : "").ToArray())));
                 }
                 break;
         }

@@ -20,6 +20,9 @@ internal sealed record DuplicateReport(
     IReadOnlyList<DuplicateGroup> Groups,
     Func<string, string> ConversationUrl)
 {
+    /// <summary>The incident of each call that counts in one, by the call's group key (<c>convo calls</c>); an extra column when any.</summary>
+    public IReadOnlyDictionary<string, string> Incidents { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Every UTC day from <paramref name="from"/> to <paramref name="to"/>, with a zero where nothing happened.</summary>
     public static DuplicateReport Create(string title, DateTimeOffset from, DateTimeOffset to, DateTimeOffset generatedAt,
         IReadOnlyDictionary<DateOnly, int> conversationsPerDay, IReadOnlyList<DuplicateGroup> groups, Func<string, string> conversationUrl)
@@ -84,14 +87,18 @@ internal static class HtmlReport
         }
         else
         {
-            html.Append("<table id=\"groups\"><thead><tr><th>call</th><th>verdict</th><th>agent</th><th>caller</th><th>provider / direction</th><th>conversations</th></tr></thead><tbody>");
+            var incidents = report.Incidents.Count > 0;
+            html.Append("<table id=\"groups\"><thead><tr><th>call</th><th>verdict</th><th>agent</th><th>caller</th><th>provider / direction</th>")
+                .Append(incidents ? "<th>incident</th>" : "").Append("<th>conversations</th></tr></thead><tbody>");
             foreach (var g in report.Groups.OrderBy(g => g.First.StartTime))
             {
                 html.Append("<tr class=\"group\"><td>").Append(E(g.IsFuzzy ? "no call SID (agent, caller and time)" : g.Key)).Append("</td>")
                     .Append("<td>").Append(E(g.Verdict.Describe())).Append("</td>")
                     .Append("<td>").Append(E(g.First.AgentId)).Append("</td>")
                     .Append("<td>").Append(E(PhoneMask.Mask(g.Any(c => c.Caller), "unknown"))).Append("</td>")
-                    .Append("<td>").Append(E($"{g.Any(c => c.Provider) ?? "unknown"} / {g.Any(c => c.Direction) ?? "unknown"}")).Append("</td><td><ul>");
+                    .Append("<td>").Append(E($"{g.Any(c => c.Provider) ?? "unknown"} / {g.Any(c => c.Direction) ?? "unknown"}")).Append("</td>");
+                if (incidents) html.Append("<td>").Append(E(report.Incidents.GetValueOrDefault(g.Key, ""))).Append("</td>");
+                html.Append("<td><ul>");
                 foreach (var c in g.Conversations)
                 {
                     html.Append("<li><a href=\"").Append(E(report.ConversationUrl(c.ConversationId))).Append("\">").Append(E(c.ConversationId)).Append("</a> ")

@@ -24,6 +24,10 @@ internal sealed record Alert(
     public const string NoConversationKind = "no-conversation";
     public const string TestKind = "test";
     public const string TelephonyEvidenceKind = "telephony-evidence";
+    public const string IncidentOpenedKind = "incident-opened";
+    public const string IncidentRollupKind = "incident-rollup";
+    public const string IncidentResolvedKind = "incident-resolved";
+    public const string IncidentReopenedKind = "incident-reopened";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {

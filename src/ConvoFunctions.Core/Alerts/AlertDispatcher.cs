@@ -100,7 +100,9 @@ internal sealed partial class AlertDispatcher(
                 error = ex.GetType().Name;
             }
 
-            row = await ledger.CompleteAsync(row, channel.Name, owner, error is null, error, time.GetUtcNow(), cancellationToken) ?? row;
+            var (claimedRow, sentOk, sendError) = (row, error is null, error);
+            row = await RecordSendAsync(() => ledger.CompleteAsync(claimedRow, channel.Name, owner, sentOk, sendError, time.GetUtcNow(), cancellationToken),
+                channel.Name, alert, settings.ClaimLease, cancellationToken) ?? row;
             metrics.AlertPosted(alert.Kind, channel.Name, error is null ? ChannelState.Sent : ChannelState.Failed);
             if (error is null)
             {
@@ -118,6 +120,35 @@ internal sealed partial class AlertDispatcher(
 
         return new AlertOutcome(row.PartitionKey, row.RowKey, created, sent, failed);
     }
+
+    /// <summary>
+    /// Records a send's result, retrying a failed write for up to half the claim lease: the post is out, and a result
+    /// never recorded would have the channel taken over and posted again once the lease expires.
+    /// </summary>
+    private async Task<T> RecordSendAsync<T>(Func<Task<T>> record, string channel, Alert alert, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        var delay = TimeSpan.FromMilliseconds(200);
+        while (true)
+        {
+            try
+            {
+                return await record();
+            }
+            catch (Exception ex) when (IsTransient(ex) && time.GetElapsedTime(started) + delay < lease / 2 && !cancellationToken.IsCancellationRequested)
+            {
+                LogRecordRetried(channel, alert.Key, alert.Generation, ex.GetType().Name, delay);
+                await Task.Delay(delay, time, cancellationToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+            }
+        }
+
+        static bool IsTransient(Exception ex) => ex is HttpRequestException or TimeoutException
+            || (ex is Azure.RequestFailedException rf && rf.Status is not (400 or 404 or 409 or 412));
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording the result of {channel} for {alert_key} generation {alert_generation} failed ({error_type}); retrying in {delay} so it is not posted again")]
+    private partial void LogRecordRetried(string channel, string alert_key, string alert_generation, string error_type, TimeSpan delay);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Resuming alert {alert_key} generation {alert_generation} failed ({error_type}: {error}); the next sweep tries again")]
     private partial void LogResumeFailed(string alert_key, string alert_generation, string error_type, string error);

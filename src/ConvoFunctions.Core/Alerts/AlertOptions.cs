@@ -26,6 +26,27 @@ internal sealed class AlertOptions
     [Range(1, 1000)]
     public int MaxAttempts { get; set; } = 20;
 
+    /// <summary>
+    /// Duplicate calls of one pattern (agent, verdict, kind of cause) alerted one by one within
+    /// <see cref="IncidentWindow"/>; the next one opens an incident instead. 0 turns incidents off: every call alerts.
+    /// </summary>
+    [Range(0, 1000)]
+    public int IncidentThreshold { get; set; } = 3;
+
+    /// <summary>How close together the per-call alerts of a pattern must be for the next duplicate to open an incident.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
+    public TimeSpan IncidentWindow { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>At most one roll-up post per open incident this often, and only when calls joined it since the last post.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan RollupInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>An open incident resolves once no duplicate of its pattern has started for this long while the agent still took calls.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    public TimeSpan ResolveAfter { get; set; } = TimeSpan.FromHours(2);
+
+    public bool IncidentsEnabled => IncidentThreshold > 0;
+
     public string ConversationUrl(string conversationId) =>
         EffectiveDashboardUrl.Replace("{conversation_id}", Uri.EscapeDataString(conversationId), StringComparison.Ordinal);
 

@@ -32,6 +32,8 @@ internal static class AlertsServiceCollectionExtensions
         services.TryAddSingleton<AlertLedger>();
         services.TryAddSingleton<AlertFactory>();
         services.TryAddTransient<AlertDispatcher>();
+        services.TryAddSingleton<IncidentRecords>();
+        services.TryAddTransient<Incidents>();
         services.AddConvoMetrics();
         return services;
     }

@@ -13,23 +13,31 @@ namespace ConvoFunctions.Alerts;
 /// </summary>
 internal static class Diagnosis
 {
-    public static string Of(DuplicateGroup group, TelephonyEvidence? telephony = null)
+    public static string Of(DuplicateGroup group, TelephonyEvidence? telephony = null) => Find(group, telephony).Text;
+
+    /// <summary>
+    /// The likely cause and its kind. The kind names the pattern a recurring duplicate shares with its siblings
+    /// (incidents are kept per agent, verdict and kind): <c>different-sources</c> (a session opened beside the call),
+    /// <c>started-twice</c> (the initiation asked twice), <c>same-source</c> (the platform's legs), or a telephony
+    /// kind (<see cref="TelephonyCause.Find"/>).
+    /// </summary>
+    public static (string Kind, string Text) Find(DuplicateGroup group, TelephonyEvidence? telephony = null)
     {
-        if (telephony is not null && TelephonyCause.Of(group, telephony) is { } cause) return cause;
+        if (telephony is not null && TelephonyCause.Find(group, telephony) is { } cause) return cause;
         var origins = group.Conversations.Select(c => c.Origin).ToList();
         if (ConversationOrigin.AreMixed(origins))
         {
             var sources = string.Join(" and ", origins.Select(o => o.Describe()).Distinct(StringComparer.OrdinalIgnoreCase));
-            return $"Likely cause: the conversations were started from different sources ({sources}), so a session was opened "
-                + "outside the telephony flow, typically by a personalization webhook or other code that starts its own conversation.";
+            return ("different-sources", $"Likely cause: the conversations were started from different sources ({sources}), so a session was opened "
+                + "outside the telephony flow, typically by a personalization webhook or other code that starts its own conversation.");
         }
         if (group.InitiationRequests.Count >= 2)
         {
-            return $"Likely cause: ElevenLabs asked the initiation webhook {Requests(group.InitiationRequests)} for this one call, "
-                + "so the call was started more than once on the telephony side.";
+            return ("started-twice", $"Likely cause: ElevenLabs asked the initiation webhook {Requests(group.InitiationRequests)} for this one call, "
+                + "so the call was started more than once on the telephony side.");
         }
-        return "Likely cause: the platform created both conversations from one start of the call (same source, one initiation "
-            + "request at most), so ElevenLabs support should look at the call's legs.";
+        return ("same-source", "Likely cause: the platform created both conversations from one start of the call (same source, one initiation "
+            + "request at most), so ElevenLabs support should look at the call's legs.");
     }
 
     /// <summary>

@@ -60,6 +60,10 @@ internal static class SettingNames
     public const string AlertsDashboardUrl = "Alerts:DashboardUrl";
     public const string AlertsClaimLease = "Alerts:ClaimLease";
     public const string AlertsMaxAttempts = "Alerts:MaxAttempts";
+    public const string AlertsIncidentThreshold = "Alerts:IncidentThreshold";
+    public const string AlertsIncidentWindow = "Alerts:IncidentWindow";
+    public const string AlertsRollupInterval = "Alerts:RollupInterval";
+    public const string AlertsResolveAfter = "Alerts:ResolveAfter";
 
     public const string TwilioSection = "Twilio";
     public const string TwilioAccountSid = "Twilio:AccountSid";

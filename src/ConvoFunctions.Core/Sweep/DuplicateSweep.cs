@@ -48,6 +48,8 @@ internal sealed partial class DuplicateSweep(
     AlertDispatcher dispatcher,
     AlertLedger ledger,
     AlertFactory factory,
+    Incidents incidents,
+    IncidentRecords incidentRecords,
     WebhookHealthCheck health,
     InitiationStore initiations,
     CallKeyMigration callKeys,
@@ -127,7 +129,9 @@ internal sealed partial class DuplicateSweep(
         }
         if (changes is not null && batches.Count == 0) await checkpoint.SaveAsync((saved = now).Value, cancellationToken);
 
-        // Every sweep, however its judging went: telephony follow-ups, the webhook's health, the retries of unfinished alerts.
+        // Every sweep, however its judging went: incidents' roll-ups and resolutions, telephony follow-ups, the webhook's
+        // health, the retries of unfinished alerts.
+        pass.Outcomes.AddRange(await pass.Isolated("incidents", [], () => incidents.TickAsync(pass.AgentLastCalls, cancellationToken), (IReadOnlyList<AlertOutcome>)[]));
         pass.Outcomes.AddRange(await pass.Isolated("telephony evidence", [], () => evidence.FollowUpAsync(cancellationToken), (IReadOnlyList<AlertOutcome>)[]));
         var problems = await pass.Isolated("webhook health", [], () => health.CheckAsync(pass.AgentsSeen, cancellationToken), (IReadOnlyList<WebhookProblem>)[]);
         metrics.PoisonDepth(await pass.Isolated("poison queue", [], () => poison.CountAsync(cancellationToken), -1L));
@@ -204,6 +208,7 @@ internal sealed partial class DuplicateSweep(
 
         pass.Observed += Latest(observed).Count;
         pass.AgentsSeen.UnionWith(observed.Select(c => c.AgentId).Where(a => a.Length > 0));
+        pass.SawCalls(considered);
         return holdBack;
     }
 
@@ -320,7 +325,8 @@ internal sealed partial class DuplicateSweep(
                     metrics.Duplicate(group.Verdict, group.Any(c => c.AgentId), alerted: false);
                     continue;
                 }
-                if (await AlertAsync(group, now, cancellationToken) is { } outcome) pass.Outcomes.Add(outcome);
+                var routed = await AlertAsync(group, now, cancellationToken);
+                pass.Outcomes.AddRange(new[] { routed.Call, routed.Post }.OfType<AlertOutcome>());
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
@@ -377,10 +383,23 @@ internal sealed partial class DuplicateSweep(
         public List<ObservedConversation> Found { get; } = [];
         public HashSet<string> Unfinished { get; } = new(StringComparer.Ordinal);
         public HashSet<string> AgentsSeen { get; } = new(StringComparer.Ordinal);
+        // The latest phone call of each agent: an incident resolves only when calls went on without duplicates.
+        public Dictionary<string, DateTimeOffset> AgentLastCalls { get; } = new(StringComparer.Ordinal);
         // By key: a call with changes in two batches is judged in both; its latest judgement stands.
         public Dictionary<string, DuplicateGroup> Duplicates { get; } = new(StringComparer.Ordinal);
         public Dictionary<string, DuplicateGroup> Pending { get; } = new(StringComparer.Ordinal);
         public List<AlertOutcome> Outcomes { get; } = [];
+
+        /// <summary>Notes each agent's latest call by when the call started (a duplicate's own twin is not a later call).</summary>
+        public void SawCalls(IEnumerable<DuplicateGroup> calls)
+        {
+            foreach (var call in calls.Where(g => g.Conversations.Any(c => c.IsPhoneCall)))
+            {
+                if (call.Any(c => c.AgentId) is not { } agent) continue;
+                var started = call.Conversations.Min(c => c.StartTime);
+                if (!AgentLastCalls.TryGetValue(agent, out var last) || started > last) AgentLastCalls[agent] = started;
+            }
+        }
 
         public void Add(DiscoveryResult result)
         {
@@ -454,8 +473,11 @@ internal sealed partial class DuplicateSweep(
         return outcome;
     }
 
-    /// <summary>Raises the call's alert, or its follow-up, under the identity the call already has.</summary>
-    private async Task<AlertOutcome?> AlertAsync(DuplicateGroup group, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Raises the call's alert, or its follow-up, under the identity the call already has; its pattern's incident
+    /// decides whether it is posted on its own or counted in the incident.
+    /// </summary>
+    private async Task<IncidentOutcome> AlertAsync(DuplicateGroup group, DateTimeOffset now, CancellationToken cancellationToken)
     {
         // A call keeps the key of its first alert, however its members were found or keyed since.
         var key = (await ledger.AlertKeysOfAsync(group.ConversationIds, cancellationToken)).FirstOrDefault() ?? group.Key;
@@ -466,13 +488,15 @@ internal sealed partial class DuplicateSweep(
         // Telephony evidence is read only for an alert not raised yet (a call judged again raises nothing new), and the
         // ledger asked only when there is evidence to read: no extra read per call judged again without Twilio or SIP.
         var telephony = evidence.MayRead(group) && await ledger.GetAsync(key, AlertFactory.Generation(group), cancellationToken) is null
+                        && await incidentRecords.CallAsync(key, cancellationToken) is not { Folded: true }
             ? await evidence.ReadAsync(group, cancellationToken)
             : null;
         var alert = factory.ForDuplicate(group, key, previous, now, telephony);
-        var outcome = await dispatcher.RaiseAsync(alert, suppressIfHigherExists: true, cancellationToken);
-        metrics.CallAlerted(group.Verdict, group.Any(c => c.AgentId), outcome, Alert.DuplicateKind, SweepMetrics.SettledAt(group, options.Value.SettleDelay), time.GetUtcNow());
-        if (outcome is { Created: true }) await evidence.ScheduleAsync(alert, group, telephony, cancellationToken);
-        return outcome;
+        var pattern = new IncidentPattern(group.Any(c => c.AgentId) ?? "unknown", group.Verdict, Diagnosis.Find(group, telephony).Kind);
+        var routed = await incidents.RaiseAsync(alert, pattern, group.Conversations.Min(c => c.StartTime), cancellationToken);
+        metrics.CallAlerted(group.Verdict, group.Any(c => c.AgentId), routed, SweepMetrics.SettledAt(group, options.Value.SettleDelay), time.GetUtcNow());
+        if (routed.Call is { Created: true }) await evidence.ScheduleAsync(alert, group, telephony, cancellationToken);
+        return routed;
     }
 
     /// <summary>

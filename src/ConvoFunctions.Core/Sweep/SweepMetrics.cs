@@ -12,6 +12,13 @@ internal static class SweepMetrics
     /// A judged call whose alert was raised: counted when the alert is new (a first alert or a follow-up) and, when a
     /// channel took it, how long after the call settled that was. Verdicts that do not alert are counted where judged.
     /// </summary>
+    public static void CallAlerted(this ConvoMetrics metrics, Verdict verdict, string? agentId, IncidentOutcome routed, DateTimeOffset settledAt, DateTimeOffset now)
+    {
+        // A call folded into its incident is counted once, when it is folded: the incident's posts report it.
+        if (routed is { Decision: IncidentDecision.Folded, New: true }) metrics.Duplicate(verdict, agentId, alerted: true);
+        CallAlerted(metrics, verdict, agentId, routed.Call, Alert.DuplicateKind, settledAt, now);
+    }
+
     public static void CallAlerted(this ConvoMetrics metrics, Verdict verdict, string? agentId, AlertOutcome? outcome, string kind, DateTimeOffset settledAt, DateTimeOffset now)
     {
         if (outcome is not { Created: true }) return;

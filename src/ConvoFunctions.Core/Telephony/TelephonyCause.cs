@@ -18,15 +18,20 @@ namespace ConvoFunctions.Telephony;
 /// </summary>
 internal static class TelephonyCause
 {
-    public static string? Of(DuplicateGroup group, TelephonyEvidence evidence)
+    public static string? Of(DuplicateGroup group, TelephonyEvidence evidence) => Find(group, evidence)?.Text;
+
+    /// <summary>The cause with its kind (<c>trunk-retried</c>, <c>fallback-url</c>, …): the kind names a recurring pattern.</summary>
+    public static (string Kind, string Text)? Find(DuplicateGroup group, TelephonyEvidence evidence)
     {
         if (!group.IsDuplicate) return null;
-        return TrunkRetried(evidence)
-            ?? FallbackRequested(evidence)
-            ?? DialedLeg(group, evidence)
-            ?? RequestedTwice(evidence)
-            ?? FallbackLikely(evidence)
-            ?? OneRequestOnly(evidence);
+        return Kind("trunk-retried", TrunkRetried(evidence))
+            ?? Kind("fallback-url", FallbackRequested(evidence))
+            ?? Kind("dialed-leg", DialedLeg(group, evidence))
+            ?? Kind("requested-twice", RequestedTwice(evidence))
+            ?? Kind("fallback-url", FallbackLikely(evidence))
+            ?? Kind("own-code", OneRequestOnly(evidence));
+
+        static (string, string)? Kind(string kind, string? text) => text is null ? null : (kind, text);
     }
 
     private static string? TrunkRetried(TelephonyEvidence evidence) =>

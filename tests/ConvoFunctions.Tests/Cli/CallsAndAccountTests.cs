@@ -54,7 +54,7 @@ public sealed class CallsAndAccountTests(AzuriteFixture azurite)
         Assert.Contains("real + blank", groupRow.TextContent, StringComparison.Ordinal);
         Assert.Empty(document.QuerySelectorAll("script"));
         Assert.Equal(1 + 3, csv.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
-        Assert.Equal("call_key,verdict,agent_id,caller,alerts,conversation_id,start_time_utc,status,duration_secs,has_audio,messages,blank,source",
+        Assert.Equal("call_key,verdict,agent_id,caller,alerts,conversation_id,start_time_utc,status,duration_secs,has_audio,messages,blank,source,incident",
             csv.ToString().Split('\n')[0].TrimEnd('\r'));
         // Callers are masked in every format.
         Assert.DoesNotContain("+447700900123", table + json.ToString() + csv + html, StringComparison.Ordinal);

@@ -121,6 +121,8 @@ public sealed class BusyAgentTests(AzuriteFixture azurite) : IAsyncLifetime
             [SettingNames.DetectionWebhookHealthEnabled] = "false",
             [SettingNames.DetectionDiscoveryEnabled] = "false",
             [SettingNames.DetectionSweepBudget] = "00:00:01",
+            // Incidents off: every call judged is then an alert created, which is what this counts.
+            [SettingNames.AlertsIncidentThreshold] = "0",
         });
         var repository = services.GetRequiredService<CorrelationRepository>();
         for (var i = 0; i < 300; i++)
