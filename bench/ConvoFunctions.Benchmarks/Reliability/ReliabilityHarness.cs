@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Headers;
+using ConvoFunctions.Alerts;
 using ConvoFunctions.App;
 using ConvoFunctions.Cli.Local;
 using ConvoFunctions.Configuration;
@@ -85,17 +86,25 @@ internal sealed partial class ReliabilityHarness(ReliabilityOptions options, Tex
                 [api.Summary, $"alert stand-ins: Teams answered 500 {teams.Failed} times, ACS {email.Failed} times; {sweeps} final sweeps"]);
             var duplicates = scenario.Calls.Where(c => c.BlankId is not null).ToList();
             var (teamsAlerts, emailAlerts) = (AlertedCalls(scenario, teams), AlertedCalls(scenario, email));
-            var alerted = teamsAlerts.Concat(emailAlerts).SelectMany(a => a).Distinct().ToList();
+            var incidents = await IncidentsAsync(storage, scenario, deadline.Token);
+            var folded = incidents.Calls.Where(c => c.Value.Folded).Select(c => c.Key).ToHashSet();
+            // Recorded once: posted on its own, or folded into its incident (whose posts count it), never both.
+            var alerted = teamsAlerts.Concat(emailAlerts).SelectMany(a => a).Distinct().Concat(folded).Distinct().ToList();
             return report with
             {
                 DuplicateGroups = duplicates.Count,
                 AlertedGroups = alerted.Count,
+                FoldedGroups = folded.Count,
                 TeamsAlerts = teams.Accepted.Count,
                 EmailAlerts = email.Accepted.Count,
+                Incidents = incidents.States.Select(i => $"{i.Pattern.Key}: {i.Status}, episode {i.Episode}, {i.Count} calls").ToList(),
+                IncidentsOverBound = PostsOverBound(incidents, teams, email, watch.Elapsed + TimeSpan.FromMinutes(1)),
+                StormResolved = incidents.States.Any(i => i.Pattern.AgentId == Scenario.StormAgentId && i.Status == IncidentStatus.Resolved)
+                    && new[] { teams, email }.All(ch => ch.Accepted.Count(b => IsIncidentPost(b) && b.Contains($"Resolved: agent {Scenario.StormAgentId} ", StringComparison.Ordinal)) == 1),
                 DoubledGroups = duplicates
-                    .Select(g => (Call: Describe(g), Teams: teamsAlerts.Count(a => a.Contains(g)), Email: emailAlerts.Count(a => a.Contains(g))))
-                    .Where(g => g.Teams > 1 || g.Email > 1)
-                    .Select(g => $"{g.Call}: Teams {g.Teams}, email {g.Email}")
+                    .Select(g => (Call: Describe(g), Teams: teamsAlerts.Count(a => a.Contains(g)), Email: emailAlerts.Count(a => a.Contains(g)), Folded: folded.Contains(g)))
+                    .Where(g => g.Teams > 1 || g.Email > 1 || (g.Folded && g.Teams + g.Email > 0))
+                    .Select(g => $"{g.Call}: Teams {g.Teams}, email {g.Email}{(g.Folded ? ", and folded into an incident" : "")}")
                     .ToList(),
                 MissedGroups = duplicates.Where(g => !alerted.Contains(g)).Select(Describe).ToList(),
                 FalseAlerts = alerted.Where(c => c.BlankId is null).Select(Describe)
@@ -139,6 +148,8 @@ internal sealed partial class ReliabilityHarness(ReliabilityOptions options, Tex
         [SettingNames.AlertsEmailRecipients] = "oncall@harness.invalid",
         // A channel that failed is retried by the next sweep; a short lease lets the final sweeps finish the job.
         [SettingNames.AlertsClaimLease] = "00:00:10",
+        // The storm stopped 45 minutes before the run: its incident resolves within the run once its later calls are seen.
+        [SettingNames.AlertsResolveAfter] = "00:05:00",
     }).Build();
 
     /// <summary>
@@ -169,11 +180,55 @@ internal sealed partial class ReliabilityHarness(ReliabilityOptions options, Tex
             .SelectMany(c => new[] { (Id: c.RealId, Call: c), (Id: c.BlankId, Call: c) })
             .Where(x => x.Id is not null)
             .ToDictionary(x => x.Id!, x => x.Call);
-        return channel.Accepted
+        // An incident's posts name example calls of the incident; they alert the incident, not those calls.
+        return channel.Accepted.Where(body => !IsIncidentPost(body))
             .Select(body => ConversationIds().Matches(body).Select(m => m.Value)
                 .Where(byConversation.ContainsKey).Select(id => byConversation[id]).ToHashSet())
             .ToList();
     }
+
+    private sealed record IncidentCounts(IReadOnlyList<Incident> States, IReadOnlyDictionary<PlannedCall, CallIncident> Calls);
+
+    /// <summary>The incidents, and the incident each duplicate call was recorded into (through the ledger's member index: conversation → alert key).</summary>
+    private static async Task<IncidentCounts> IncidentsAsync(StorageAccount storage, Scenario scenario, CancellationToken cancellationToken)
+    {
+        var records = new IncidentRecords(storage);
+        var members = await new AlertLedger(storage).AlertedWithAsync(scenario.Calls.SelectMany(c => new[] { c.RealId, c.BlankId }).OfType<string>(), cancellationToken);
+        var calls = new Dictionary<PlannedCall, CallIncident>();
+        foreach (var call in scenario.Calls.Where(c => c.BlankId is not null))
+        {
+            var key = members.GetValueOrDefault(call.RealId) ?? members.GetValueOrDefault(call.BlankId!);
+            if (key is not null && await records.CallAsync(key, cancellationToken) is { } incident) calls[call] = incident;
+        }
+        return new IncidentCounts(await records.ListAsync(cancellationToken), calls);
+    }
+
+    /// <summary>
+    /// Incidents whose posts on a channel exceed what the rules allow: the calls alerted one by one before it opened
+    /// (the threshold), opened, a roll-up per interval begun, resolved, and the same again per reopening.
+    /// </summary>
+    private static List<string> PostsOverBound(IncidentCounts incidents, StandInReceiver teams, StandInReceiver email, TimeSpan elapsed)
+    {
+        var settings = new ConvoFunctions.Alerts.AlertOptions();
+        var over = new List<string>();
+        foreach (var incident in incidents.States)
+        {
+            var perCall = incidents.Calls.Where(c => c.Value.IncidentKey == incident.Pattern.Key && !c.Value.Folded).Select(c => c.Key).ToList();
+            var bound = incident.Episode * (2 + (int)Math.Ceiling(elapsed / settings.RollupInterval)) + settings.IncidentThreshold;
+            foreach (var (name, channel) in new[] { ("Teams", teams), ("email", email) })
+            {
+                var posts = channel.Accepted.Count(b => IsIncidentPost(b) && (b.Contains($"agent {incident.Pattern.AgentId} produced", StringComparison.Ordinal)
+                                                                           || b.Contains($"agent {incident.Pattern.AgentId} stopped", StringComparison.Ordinal)))
+                    + channel.Accepted.Count(b => !IsIncidentPost(b) && perCall.Any(c => b.Contains(c.RealId, StringComparison.Ordinal)));
+                if (posts > bound) over.Add($"{incident.Pattern.Key}: {name} {posts} posts, bound {bound}");
+            }
+        }
+        return over;
+    }
+
+    private static bool IsIncidentPost(string body) =>
+        body.Contains("Recurring: ", StringComparison.Ordinal) || body.Contains("Still recurring: ", StringComparison.Ordinal)
+        || body.Contains("Resolved: agent ", StringComparison.Ordinal) || body.Contains("Back: agent ", StringComparison.Ordinal);
 
     /// <summary>The calls whose widget visit an alert named: a widget visit is never a call's sibling.</summary>
     private static IEnumerable<PlannedCall> WidgetsAlerted(Scenario scenario, StandInReceiver channel) =>

@@ -22,7 +22,19 @@ internal sealed record ReliabilityReport
     public IReadOnlyList<string> Notes { get; init; } = [];
     public bool QueueDrained { get; init; }
     public int DuplicateGroups { get; init; }
+    /// <summary>Duplicate groups recorded: posted on their own, or folded into their incident.</summary>
     public int AlertedGroups { get; init; }
+
+    /// <summary>Of those, folded into an incident (no post of their own).</summary>
+    public int FoldedGroups { get; init; }
+
+    public IReadOnlyList<string> Incidents { get; init; } = [];
+
+    /// <summary>Incidents with more posts on a channel than threshold + opened + roll-ups + resolved.</summary>
+    public IReadOnlyList<string> IncidentsOverBound { get; init; } = [];
+
+    /// <summary>The storm's incident resolved, with one resolved post per channel.</summary>
+    public bool StormResolved { get; init; }
     public int TeamsAlerts { get; init; }
     public int EmailAlerts { get; init; }
     public IReadOnlyList<string> DoubledGroups { get; init; } = [];
@@ -46,7 +58,7 @@ internal sealed record ReliabilityReport
     public bool Passed =>
         Lost.Count == 0 && BadInputStored.Count == 0 && BadInputAnsweredAsExpected == BadInputTotal
         && QueueDrained && ConversationsWithRows + PoisonMessages >= ConversationsAcknowledged
-        && DoubledGroups.Count == 0
+        && DoubledGroups.Count == 0 && IncidentsOverBound.Count == 0 && StormResolved
         // Alerted groups equal the true duplicate groups, and no alert mixes calls.
         && MissedGroups.Count == 0 && FalseAlerts.Count == 0 && MixedAlerts.Count == 0;
 
@@ -57,7 +69,10 @@ internal sealed record ReliabilityReport
         output.WriteLine($"archived (distinct blobs)       {Archived}");
         output.WriteLine($"not acknowledged (sender gave up / audio not retried) {NotAcknowledged}; 503 answers seen {ServiceUnavailableAnswers}");
         output.WriteLine($"conversations with rows         {ConversationsWithRows}/{ConversationsAcknowledged} acknowledged (queue drained: {QueueDrained})");
-        output.WriteLine($"duplicate groups / alerted       {DuplicateGroups} / {AlertedGroups}; alerts sent: Teams {TeamsAlerts}, email {EmailAlerts}");
+        output.WriteLine($"duplicate groups / recorded     {DuplicateGroups} / {AlertedGroups} ({FoldedGroups} folded into incidents); posts sent: Teams {TeamsAlerts}, email {EmailAlerts}");
+        output.WriteLine($"incidents                       {Incidents.Count}; over their post bound {IncidentsOverBound.Count}; the storm resolved once: {StormResolved}");
+        foreach (var line in Incidents.Take(10)) output.WriteLine($"  incident: {line}");
+        foreach (var line in IncidentsOverBound.Take(10)) output.WriteLine($"  over bound: {line}");
         output.WriteLine($"calls by shape (duplicate groups; WidgetNextToCall: single calls with a widget visit) {string.Join(", ", Shapes)}");
         output.WriteLine($"groups alerted more than once   {DoubledGroups.Count}");
         foreach (var line in DoubledGroups.Take(10)) output.WriteLine($"  doubled: {line}");

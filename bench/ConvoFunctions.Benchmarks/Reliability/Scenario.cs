@@ -45,6 +45,12 @@ internal enum CallShape
 
     /// <summary>No blank sibling, but a website visitor's blank widget session of the same agent 4 s after the call: in no alert.</summary>
     WidgetNextToCall,
+
+    /// <summary>
+    /// A storm: an agent of its own whose every call has a blank twin for a stretch, then whose calls go on without
+    /// (the fix is in). One incident, opened and resolved, instead of a post per call.
+    /// </summary>
+    Storm,
 }
 
 /// <summary>A telephony call of the scenario: one real conversation, and maybe a blank sibling.</summary>
@@ -69,6 +75,10 @@ internal sealed record PlannedCall(int Index, string CallSid, string Caller, str
 internal sealed class Scenario
 {
     public const string AgentId = "agent_reliability";
+    public const string StormAgentId = "agent_reliability_storm";
+
+    /// <summary>The storm's calls with a twin, then without.</summary>
+    private const int StormDuplicates = 10, StormAfter = 4;
     private const string AgentNumber = "+442079460000";
 
     public required IReadOnlyList<PlannedCall> Calls { get; init; }
@@ -91,6 +101,19 @@ internal sealed class Scenario
         var wanted = options.Webhooks;
         var badInputs = (int)(wanted * options.BadInputShare);
         var good = wanted - badInputs;
+
+        // The storm first (its webhooks are never trimmed): a call a minute 55 to 46 minutes ago, each with a twin,
+        // then one every two minutes without.
+        for (var k = 0; k < StormDuplicates + StormAfter; k++)
+        {
+            var start = k < StormDuplicates ? now.AddMinutes(-55 + k) : now.AddMinutes(-44 + 2 * (k - StormDuplicates));
+            var index = 100_000 + k;
+            AddCall(new PlannedCall(index, $"CA{index:x8}{options.Seed:x8}0000000000000000", $"+4477008{k:D5}",
+                $"conv_rel_{options.Seed}_{index}_real", k < StormDuplicates ? $"conv_rel_{options.Seed}_{index}_blank" : null, start, CallShape.Storm)
+            {
+                AgentId = StormAgentId,
+            });
+        }
 
         // Calls start between 50 and 5 minutes ago: inside the detection window, past its settle delay.
         var first = now.AddMinutes(-50);
@@ -131,7 +154,13 @@ internal sealed class Scenario
                 AgentId = shape is CallShape.SdkDoneBlank or CallShape.GreetingOnly ? $"{Scenario.AgentId}_sdk_{i}" : Scenario.AgentId,
                 WidgetId = shape is CallShape.WidgetNextToCall ? $"conv_rel_{options.Seed}_{i}_widget" : null,
             };
+            AddCall(call);
+        }
+
+        void AddCall(PlannedCall call)
+        {
             calls.Add(call);
+            var i = call.Index;
 
             var real = Conversation(call, call.RealId, blank: false);
             conversations[call.RealId] = real;
