@@ -126,7 +126,7 @@ param principalType string = 'User'
 // The storage names the code uses; StorageNames.cs is the source and a test keeps this list equal to it.
 var storageNames = {
   containers: ['webhooks', 'elevenlabs-slots']
-  queues: ['webhook-events', 'webhook-events-poison']
+  queues: ['webhook-events', 'webhook-events-poison', 'call-checks']
   tables: ['conversations', 'calls', 'activity', 'changes', 'alerts', 'initiations']
 }
 

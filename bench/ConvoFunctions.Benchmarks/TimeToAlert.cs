@@ -157,6 +157,8 @@ internal static class TimeToAlert
         [SettingNames.DetectionSchedule] = schedule,
         [SettingNames.DetectionSettleDelay] = settleDelay.ToString("c", CultureInfo.InvariantCulture),
         [SettingNames.DetectionWebhookHealthEnabled] = "false",
+        // Every call of the run is one agent's: measured here is each call's own alert, so none folds into an incident.
+        [SettingNames.AlertsIncidentThreshold] = "0",
         [SettingNames.AlertsTeamsWebhookUrl] = new Uri(teams, "workflows/invoke").ToString(),
     }).Build();
 

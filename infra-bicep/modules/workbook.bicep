@@ -22,8 +22,14 @@ var charts = [
   }
   {
     name: 'alerts-raised-per-day'
-    title: 'Alerts and webhook-health incidents raised per day'
+    title: 'Alerts raised per day, by kind'
     query: loadTextContent('../queries/workbook/alerts-raised-per-day.kql')
+    visualization: 'barchart'
+  }
+  {
+    name: 'incidents'
+    title: 'Incidents (recurring duplicates): opened, roll-ups, resolved, reopened per day'
+    query: loadTextContent('../queries/workbook/incidents.kql')
     visualization: 'barchart'
   }
   {

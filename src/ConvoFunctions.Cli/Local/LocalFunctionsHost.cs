@@ -50,6 +50,7 @@ internal static class LocalFunctionsHost
             // The queue trigger's stand-in; a singleton too, so callers can read its counters.
             builder.Services.AddSingleton<QueuePoller>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<QueuePoller>());
+            builder.Services.AddHostedService<CallCheckPoller>();
         }
         builder.Services.AddHostedService<LocalSweepTimer>();
         configure?.Invoke(builder.Services);

@@ -1,4 +1,5 @@
 using Azure.Storage.Queues.Models;
+using ConvoFunctions.App.Detection;
 using ConvoFunctions.App.Enrichment;
 using ConvoFunctions.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,7 +14,27 @@ namespace ConvoFunctions.Cli.Local;
 /// after the visibility timeout with a higher dequeue count. Like host.json it runs up to 16 + 8 messages at once
 /// and, past <see cref="QueueSettings.MaxDequeueCount"/>, moves a message to the poison queue as the host does.
 /// </summary>
-internal sealed partial class QueuePoller(IServiceProvider services, StorageAccount storage, ILogger<QueuePoller> logger) : BackgroundService
+internal sealed class QueuePoller(IServiceProvider services, StorageAccount storage, ILogger<QueuePoller> logger)
+    : QueuePollerBase(StorageNames.WebhookEventsQueue, storage, logger)
+{
+    protected override async Task RunAsync(IServiceProvider scope, QueueMessage message, CancellationToken cancellationToken) =>
+        await ActivatorUtilities.CreateInstance<EnrichWebhookEventFunction>(scope).Run(message, cancellationToken);
+
+    protected override IServiceProvider Services => services;
+}
+
+/// <summary>The <c>call-checks</c> queue trigger for <c>convo serve</c>: <see cref="CheckCallFunction"/> per message, as the worker would.</summary>
+internal sealed class CallCheckPoller(IServiceProvider services, StorageAccount storage, ILogger<CallCheckPoller> logger)
+    : QueuePollerBase(StorageNames.CallChecksQueue, storage, logger)
+{
+    protected override async Task RunAsync(IServiceProvider scope, QueueMessage message, CancellationToken cancellationToken) =>
+        await ActivatorUtilities.CreateInstance<CheckCallFunction>(scope).Run(message.Body.ToString(), cancellationToken);
+
+    protected override IServiceProvider Services => services;
+}
+
+/// <summary>One queue trigger of the local host: polling, in-flight bound, visibility, poison, as the Functions host does.</summary>
+internal abstract partial class QueuePollerBase(string queueName, StorageAccount storage, ILogger logger) : BackgroundService
 {
     // host.json: batchSize 16 + newBatchThreshold 8.
     private const int MaxInFlight = 24;
@@ -35,7 +56,7 @@ internal sealed partial class QueuePoller(IServiceProvider services, StorageAcco
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var queue = storage.Queue(StorageNames.WebhookEventsQueue);
+        var queue = storage.Queue(queueName);
         using var slots = new SemaphoreSlim(MaxInFlight, MaxInFlight);
         var running = new HashSet<Task>();
         var delay = MinPoll;
@@ -89,25 +110,29 @@ internal sealed partial class QueuePoller(IServiceProvider services, StorageAcco
         await Task.WhenAll(pending);
     }
 
+    protected abstract IServiceProvider Services { get; }
+
+    /// <summary>Invokes the queue's function class for one message, in its own scope.</summary>
+    protected abstract Task RunAsync(IServiceProvider scope, QueueMessage message, CancellationToken cancellationToken);
+
     private async Task DeliverAsync(QueueMessage message, CancellationToken cancellationToken)
     {
-        var queue = storage.Queue(StorageNames.WebhookEventsQueue);
+        var queue = storage.Queue(queueName);
         try
         {
             if (message.DequeueCount > QueueSettings.MaxDequeueCount)
             {
                 // What the host does past maxDequeueCount: move the bare message. The function normally handled
                 // the last delivery itself, so this only happens when even that failed.
-                await storage.Queue(StorageNames.WebhookEventsPoisonQueue).SendMessageAsync(message.Body.ToString(), cancellationToken);
+                await storage.Queue(queueName + "-poison").SendMessageAsync(message.Body.ToString(), cancellationToken);
                 await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
                 LogMovedToPoison(message.MessageId, message.DequeueCount);
                 return;
             }
 
-            await using (var scope = services.CreateAsyncScope())
+            await using (var scope = Services.CreateAsyncScope())
             {
-                var function = ActivatorUtilities.CreateInstance<EnrichWebhookEventFunction>(scope.ServiceProvider);
-                await function.Run(message, cancellationToken);
+                await RunAsync(scope.ServiceProvider, message, cancellationToken);
             }
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
             Interlocked.Increment(ref _completed);
@@ -127,8 +152,10 @@ internal sealed partial class QueuePoller(IServiceProvider services, StorageAcco
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Receiving from webhook-events failed ({error_type}: {error}); retrying")]
-    private partial void LogReceiveFailed(string error_type, string error);
+    private void LogReceiveFailed(string error_type, string error) => LogReceiveFailed(queueName, error_type, error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Receiving from {queue} failed ({error_type}: {error}); retrying")]
+    private partial void LogReceiveFailed(string queue, string error_type, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Delivery {dequeue_count} of queue message {message_id} failed ({error_type}); it reappears after the visibility timeout")]
     private partial void LogDeliveryFailed(string message_id, long dequeue_count, string error_type);

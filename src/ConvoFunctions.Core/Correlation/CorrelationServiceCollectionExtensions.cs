@@ -8,6 +8,7 @@ internal static class CorrelationServiceCollectionExtensions
     {
         services.AddSingleton<CorrelationRepository>();
         services.AddSingleton<CallKeyMigration>();
+        services.AddSingleton<CallChecks>();
         return services;
     }
 }

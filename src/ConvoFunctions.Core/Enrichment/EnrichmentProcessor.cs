@@ -44,6 +44,7 @@ internal sealed partial class EnrichmentProcessor(
     IOptions<ElevenLabsOptions> options,
     WebhookStore store,
     CorrelationRepository repository,
+    CallChecks checks,
     PoisonQueue poison,
     TimeProvider time,
     InitiationSourceNotice sources,
@@ -162,7 +163,7 @@ internal sealed partial class EnrichmentProcessor(
             outcome = EnrichmentOutcome.FromWebhook;
         }
 
-        await repository.UpsertAsync(facts, cancellationToken);
+        if (await repository.UpsertAsync(facts, cancellationToken)) await checks.ScheduleIfSharedAsync(facts, cancellationToken);
         sources.Notice(facts.InitiationSource, facts.ConversationId);
         LogEnriched(facts.ConversationId, facts.CallSid ?? facts.SipCallId, facts.CallKey, facts.Status, facts.IsBlank, facts.Source,
             PhoneMask.Mask(facts.CounterpartNumber));

@@ -12,6 +12,9 @@ internal static class StorageNames
     // Lease blobs bounding the app's concurrent ElevenLabs API calls over all instances (AppConcurrencySlots).
     public const string ConcurrencySlotsContainer = "elevenlabs-slots";
 
+    // A call with a second conversation recorded, to be judged now rather than at the next sweep (CallChecks).
+    public const string CallChecksQueue = "call-checks";
+
     // The Functions queue trigger moves a message here after maxDequeueCount attempts.
     public const string WebhookEventsPoisonQueue = WebhookEventsQueue + "-poison";
 
@@ -30,6 +33,6 @@ internal static class StorageNames
     public const string InitiationsTable = "initiations";
 
     public static IReadOnlyList<string> Containers { get; } = [WebhookContainer, ConcurrencySlotsContainer];
-    public static IReadOnlyList<string> Queues { get; } = [WebhookEventsQueue, WebhookEventsPoisonQueue];
+    public static IReadOnlyList<string> Queues { get; } = [WebhookEventsQueue, WebhookEventsPoisonQueue, CallChecksQueue];
     public static IReadOnlyList<string> Tables { get; } = [ConversationsTable, CallsTable, ActivityTable, ChangesTable, AlertsTable, InitiationsTable];
 }

@@ -95,6 +95,23 @@ internal sealed partial class DuplicateSweep(
         }
     }
 
+    /// <summary>
+    /// Judges one call now, as the sweep would, from a conversation of it (<see cref="CallCheck"/>): its neighbourhood,
+    /// refreshes, grouping and alerts, without discovery or the checkpoint, which stay the sweep's. Safe beside a
+    /// running sweep: the ledger and the incidents decide each alert once, whoever judges the call first.
+    /// </summary>
+    /// <returns>When the call can be judged, if a conversation of it is still too young; null when it was judged.</returns>
+    public async Task<DateTimeOffset?> CheckAsync(ChangeRow change, CancellationToken cancellationToken)
+    {
+        // While call keys are being migrated a call may sit under two keys: only the sweep judges then.
+        if (!await callKeys.RunAsync(TimeSpan.Zero, cancellationToken)) return null;
+        var now = time.GetUtcNow();
+        var pass = new Pass(cancellationToken, this);
+        await JudgeAsync([change], now, pass, cancellationToken);
+        return pass.Pending.Count == 0 ? null
+            : pass.Pending.Values.SelectMany(g => g.Unsettled(options.Value.SettleDelay)).Max(c => c.StartTime) + options.Value.SettleDelay;
+    }
+
     private async Task<SweepResult> SweepAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;

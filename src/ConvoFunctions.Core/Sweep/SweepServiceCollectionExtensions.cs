@@ -15,6 +15,7 @@ internal static class SweepServiceCollectionExtensions
         services.TryAddSingleton<AgentWebhookOverrides>();
         services.TryAddTransient<WebhookHealthCheck>();
         services.TryAddTransient<DuplicateSweep>();
+        services.TryAddTransient<CallCheck>();
         services.AddConvoMetrics();
         return services;
     }

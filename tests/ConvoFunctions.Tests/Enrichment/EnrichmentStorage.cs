@@ -19,6 +19,8 @@ internal static class EnrichmentStorage
     {
         await storage.Queue(StorageNames.WebhookEventsQueue).ClearMessagesAsync();
         await storage.Queue(StorageNames.WebhookEventsPoisonQueue).ClearMessagesAsync();
+        await storage.Queue(StorageNames.CallChecksQueue).CreateIfNotExistsAsync();
+        await storage.Queue(StorageNames.CallChecksQueue).ClearMessagesAsync();
         var container = storage.Container(StorageNames.WebhookContainer);
         await foreach (var blob in container.GetBlobsAsync()) await container.DeleteBlobAsync(blob.Name);
         foreach (var name in new[] { StorageNames.ConversationsTable, StorageNames.CallsTable, StorageNames.ActivityTable, StorageNames.ChangesTable, StorageNames.AlertsTable })
