@@ -85,7 +85,7 @@ param monitorWebhookUrl string = ''
 param detectionSchedule string = '0 */5 * * * *'
 
 @description('Incidents: duplicate calls of one pattern alerted one by one within incidentWindow before the next opens an incident (Alerts__IncidentThreshold; 0 turns incidents off), at most one roll-up per rollupInterval, resolved after resolveAfter without a duplicate while the agent took calls. Timespans as hh:mm:ss.')
-param incidents { threshold: int, window: string, rollupInterval: string, resolveAfter: string } = {
+param incidents object = {
   threshold: 3
   window: '01:00:00'
   rollupInterval: '01:00:00'

@@ -61,7 +61,7 @@ param emailRecipients string
 param detectionSchedule string
 
 @description('Alerts__IncidentThreshold, __IncidentWindow, __RollupInterval, __ResolveAfter.')
-param incidents { threshold: int, window: string, rollupInterval: string, resolveAfter: string }
+param incidents object
 
 @description('Days table rows are kept (the app removes older ones).')
 param retentionDays int
