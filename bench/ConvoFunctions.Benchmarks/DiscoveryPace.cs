@@ -47,6 +47,7 @@ internal static class DiscoveryPace
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging();
         services.AddSingleton<TimeProvider>(clock);
+        services.AddSingleton(StorageClock.Following(clock));
         services.AddConvoFunctions(configuration);
         await using var provider = services.BuildServiceProvider();
         await provider.GetRequiredService<StorageAccount>().EnsureCreatedAsync(ct);

@@ -54,7 +54,7 @@ internal static class SweepScaling
             {
                 foreach (var target in i % 2 == 0 ? targets : Enumerable.Reverse(targets))
                 {
-                    await target.Checkpoint.SaveAsync(CheckpointBefore, ct);
+                    await target.Checkpoint.ResetAsync(CheckpointBefore, ct);
                     var sw = Stopwatch.StartNew();
                     var result = await target.Sweep.RunAsync(ct);
                     var sweepMs = sw.Elapsed.TotalMilliseconds;
@@ -107,7 +107,9 @@ internal static class SweepScaling
             var services = new ServiceCollection();
             services.AddSingleton<IConfiguration>(configuration);
             services.AddLogging();
-            services.AddSingleton<TimeProvider>(new FixedTime(Now)); // before AddConvoFunctions, which only TryAdds the clock
+            var clock = new FixedTime(Now);
+            services.AddSingleton<TimeProvider>(clock); // before AddConvoFunctions, which only TryAdds the clock
+            services.AddSingleton(StorageClock.Following(clock));
             services.AddConvoFunctions(configuration);
 
             var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
@@ -123,7 +125,7 @@ internal static class SweepScaling
                 rows, loaded.Rows, loaded.Batches, AlertHistory, load.Elapsed.TotalSeconds));
 
             var checkpoint = provider.GetRequiredService<SweepCheckpoint>();
-            await checkpoint.SaveAsync(CheckpointBefore, ct);
+            await checkpoint.ResetAsync(CheckpointBefore, ct);
             var sweep = provider.GetRequiredService<DuplicateSweep>();
             var warm = await sweep.RunAsync(ct); // the first sweep also raises the alert; later ones find it in the ledger
             if (warm.Changes != WindowConversations || warm.Duplicates.Count != 1 || !warm.Alerts.Any(a => a.Created))

@@ -47,7 +47,7 @@ internal static class CallsCommand
     internal static async Task<int> RunAsync(StorageAccount storage, TimeSpan period, string format, TimeProvider time, TextWriter stdout,
         CancellationToken cancellationToken, string? dashboardUrl = null)
     {
-        var history = new CallHistory(new ConversationNeighbourhood(new CorrelationRepository(storage, time)), new AlertLedger(storage), new IncidentRecords(storage));
+        var history = new CallHistory(new ConversationNeighbourhood(new CorrelationRepository(storage, StorageClock.FromAnswers(time))), new AlertLedger(storage), new IncidentRecords(storage));
         var to = time.GetUtcNow();
         var from = to - period;
         var calls = await history.ReadAsync(from, to, GroupingRules.From(new DetectionOptions()), cancellationToken);

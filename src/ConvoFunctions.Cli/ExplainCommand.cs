@@ -156,7 +156,7 @@ internal static class ExplainCommand
     {
         if (group.CallKeys.Count == 0) return [];
         // Read only: the change notices this store would queue on a write are never used here.
-        var store = new InitiationStore(storage, new InitiationChanges(new CorrelationRepository(storage, time), time, NullLogger<InitiationChanges>.Instance));
+        var store = new InitiationStore(storage, new InitiationChanges(new CorrelationRepository(storage, StorageClock.FromAnswers(time)), time, NullLogger<InitiationChanges>.Instance));
         return await store.ForCallAsync(group.CallKeys, cancellationToken);
     }
 }

@@ -330,7 +330,7 @@ internal sealed partial class ReliabilityHarness(ReliabilityOptions options, Tex
     private static async Task<HashSet<string>> ConversationsWithRowsAsync(
         StorageAccount storage, IEnumerable<string> conversationIds, CancellationToken cancellationToken)
     {
-        var repository = new CorrelationRepository(storage, TimeProvider.System);
+        var repository = new CorrelationRepository(storage, StorageClock.FromAnswers(TimeProvider.System));
         var withRows = new ConcurrentBag<string>();
         await Parallel.ForEachAsync(conversationIds, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
             async (id, token) =>

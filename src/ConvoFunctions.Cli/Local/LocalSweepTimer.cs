@@ -38,6 +38,12 @@ internal sealed partial class LocalSweepTimer(IServiceProvider services, IOption
                 var function = ActivatorUtilities.CreateInstance<DuplicateSweepFunction>(scope.ServiceProvider);
                 await function.Run(new TimerInfo(), stoppingToken);
             }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                // Stopped in the middle of a sweep: what it saved stands (the checkpoint moves per batch), the rest is
+                // the next run's; not a failure of the host either.
+                return;
+            }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 LogSweepFailed(ex);

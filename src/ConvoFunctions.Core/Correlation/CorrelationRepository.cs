@@ -11,19 +11,19 @@ namespace ConvoFunctions.Correlation;
 /// replayed message changes nothing but the time of its change row. Never backwards: facts read before the ones
 /// stored (a slow discovery read landing after enrichment's newer one) are dropped.
 /// </summary>
-internal sealed class CorrelationRepository(StorageAccount storage, TimeProvider time)
+internal sealed class CorrelationRepository(StorageAccount storage, StorageClock clock)
 {
     /// <returns>False when newer facts were stored already, and nothing was written.</returns>
     public async Task<bool> UpsertAsync(ConversationFacts facts, CancellationToken cancellationToken)
     {
-        if (!await ReplaceConversationRowAsync(ConversationRow.From(facts), cancellationToken)) return false;
+        if (await ReplaceConversationRowAsync(ConversationRow.From(facts), cancellationToken) is not { } recordedAt) return false;
         var writes = new List<Task>(4);
         foreach (var key in facts.CallKeys) writes.Add(UpsertAsync(StorageNames.CallsTable, CallRow.From(facts, key), cancellationToken));
         if (facts.ActivityTime is { } start) writes.Add(UpsertAsync(StorageNames.ActivityTable, ActivityRow.From(facts, start), cancellationToken));
         await Task.WhenAll(writes);
 
         // Last, once the rows it points to exist: a sweep that reads the change finds the conversation's rows.
-        await UpsertAsync(StorageNames.ChangesTable, ChangeRow.From(facts, time.GetUtcNow()), cancellationToken);
+        await UpsertAsync(StorageNames.ChangesTable, ChangeRow.From(facts, recordedAt), cancellationToken);
         return true;
     }
 
@@ -31,28 +31,35 @@ internal sealed class CorrelationRepository(StorageAccount storage, TimeProvider
     /// Writes the <c>conversations</c> row unless the stored one was read later, conditionally on the row read (ETag),
     /// so that of two writers racing the later read wins whatever the order they land in.
     /// </summary>
-    private async Task<bool> ReplaceConversationRowAsync(ConversationRow row, CancellationToken cancellationToken)
+    /// <returns>
+    /// The storage service's time when the row was read before writing, the change's stamp: every writer's changes in one
+    /// clock, whatever its own says. Null when newer facts were stored already.
+    /// </returns>
+    private async Task<DateTimeOffset?> ReplaceConversationRowAsync(ConversationRow row, CancellationToken cancellationToken)
     {
         var table = storage.Table(StorageNames.ConversationsTable);
         for (var attempt = 0; attempt < 5; attempt++)
         {
             ConversationRow? stored = null;
+            Response? answer;
             try
             {
                 var existing = await table.GetEntityIfExistsAsync<ConversationRow>(row.PartitionKey, row.RowKey,
                     select: [nameof(ConversationRow.ReadAt)], cancellationToken: cancellationToken);
                 stored = existing.HasValue ? existing.Value : null;
+                answer = existing.GetRawResponse();
             }
             catch (RequestFailedException ex) when (ex.Status == 404)
             {
                 // No table yet: the add below creates it.
+                answer = ex.GetRawResponse();
             }
-            if (stored is not null && (stored.ReadAt ?? DateTimeOffset.MinValue) > (row.ReadAt ?? DateTimeOffset.MinValue)) return false;
+            if (stored is not null && (stored.ReadAt ?? DateTimeOffset.MinValue) > (row.ReadAt ?? DateTimeOffset.MinValue)) return null;
             try
             {
                 if (stored is null) await table.WriteAsync(() => table.AddEntityAsync(row, cancellationToken), cancellationToken);
                 else await table.UpdateEntityAsync(row, stored.ETag, TableUpdateMode.Replace, cancellationToken);
-                return true;
+                return clock.At(answer);
             }
             catch (RequestFailedException ex) when (ex.Status is 409 or 412)
             {
@@ -60,7 +67,7 @@ internal sealed class CorrelationRepository(StorageAccount storage, TimeProvider
             }
         }
         // Five writers in a row landed first: the conversation is being rewritten right now, and they win.
-        return false;
+        return null;
     }
 
     /// <summary>Writes change rows in transactions: one per hour bucket and 100 rows (Table Storage's limits).</summary>

@@ -10,6 +10,7 @@ internal static class StorageServiceCollectionExtensions
     public static IServiceCollection AddStorage(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(_ => StorageAccount.FromConfiguration(configuration));
+        services.TryAddSingleton(provider => StorageClock.FromAnswers(provider.GetRequiredService<TimeProvider>()));
         return services;
     }
 }

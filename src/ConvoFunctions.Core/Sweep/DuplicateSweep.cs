@@ -38,7 +38,8 @@ internal sealed record SweepResult(
 /// never sent a webhook, refetches conversations read too early to judge, groups by call and alerts each group whose
 /// verdict is configured to alert, once per call. Then it retries unfinished alerts and checks the webhook's health.
 /// Each stage and each group is isolated: an unexpected error is logged with the conversation ids and the rest goes on.
-/// The checkpoint moves only at the end, and never past a change that could not be judged yet.
+/// The checkpoint moves after each batch judged, only forward and in the storage service's time, never past a change
+/// that could not be judged yet.
 /// </summary>
 internal sealed partial class DuplicateSweep(
     CorrelationRepository repository,
@@ -62,8 +63,9 @@ internal sealed partial class DuplicateSweep(
     ILogger<DuplicateSweep> logger)
 {
     /// <summary>
-    /// Changes are re-read this far before the checkpoint: a change is stamped by the enriching instance's clock just
-    /// before it is written, so one stamped a little before a sweep may become visible only after it.
+    /// Changes are re-read this far before the checkpoint: a change is stamped with the storage service's time just
+    /// before it is written (<see cref="CorrelationRepository"/>), so one stamped a little before a sweep may become
+    /// visible only after it.
     /// </summary>
     public static readonly TimeSpan Overlap = TimeSpan.FromMinutes(2);
 
@@ -116,9 +118,11 @@ internal sealed partial class DuplicateSweep(
     {
         var settings = options.Value;
         var startedAt = time.GetUtcNow();
-        var now = startedAt;
+        // The storage service's time, as the changes are stamped: an instance minutes off judges the same window.
+        var (stored, now) = await checkpoint.BeginAsync(cancellationToken);
+        NoteClockOffset(now - startedAt);
         var oldest = now - settings.LookBack;
-        var through = await checkpoint.ReadAsync(cancellationToken) ?? oldest;
+        var through = stored ?? oldest;
         var from = through - Overlap;
         // Judging before every row of a call is under one key could split a call in two: wait, and skip nothing.
         if (!await callKeys.RunAsync(CallKeyMigrationBudget, cancellationToken)) return SweepResult.Nothing(from, now) with { Checkpoint = through };
@@ -141,10 +145,9 @@ internal sealed partial class DuplicateSweep(
             var holdBack = await JudgeAsync(batch, now, pass, cancellationToken);
             held.AddRange(batch.Where(c => holdBack.Contains(c.RowKey)).Select(c => c.RecordedAt));
             var batchEnd = b + 1 < batches.Count ? batches[b + 1][0].RecordedAt : now;
-            saved = NextCheckpoint(batchEnd, oldest, held);
-            await checkpoint.SaveAsync(saved.Value, cancellationToken);
+            saved = await checkpoint.SaveAsync(NextCheckpoint(batchEnd, oldest, held), cancellationToken);
         }
-        if (changes is not null && batches.Count == 0) await checkpoint.SaveAsync((saved = now).Value, cancellationToken);
+        if (changes is not null && batches.Count == 0) saved = await checkpoint.SaveAsync(now, cancellationToken);
 
         // Every sweep, however its judging went: incidents' roll-ups and resolutions, telephony follow-ups, the webhook's
         // health, the retries of unfinished alerts.
@@ -533,6 +536,17 @@ internal sealed partial class DuplicateSweep(
         return at < through ? at : through;
     }
 
+    /// <summary>Beyond this an instance's clock is worth telling its operator about; the sweep goes by the service's anyway.</summary>
+    private static readonly TimeSpan NotableClockOffset = TimeSpan.FromMinutes(1);
+
+    private int _clockOffsetNoted;
+
+    /// <summary>Once per process: a clock minutes off is a fact about the machine, not about each sweep.</summary>
+    private void NoteClockOffset(TimeSpan offset)
+    {
+        if (offset.Duration() > NotableClockOffset && Interlocked.Exchange(ref _clockOffsetNoted, 1) == 0) LogClockOffset(-offset);
+    }
+
     /// <summary>One entry per conversation, the last read winning.</summary>
     private static List<ObservedConversation> Latest(IEnumerable<ObservedConversation> conversations) =>
         conversations.GroupBy(c => c.ConversationId, StringComparer.Ordinal)
@@ -563,4 +577,7 @@ internal sealed partial class DuplicateSweep(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A change recorded at {recorded_at:o} still cannot be judged; the checkpoint no longer waits for it beyond {oldest:o}")]
     private partial void LogGaveUpHolding(DateTimeOffset recorded_at, DateTimeOffset oldest);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "This instance's clock is {clock_offset} off the storage service's (positive: ahead); the sweep goes by the service's time, so its window and checkpoint are unaffected, but the machine's time sync needs fixing")]
+    private partial void LogClockOffset(TimeSpan clock_offset);
 }

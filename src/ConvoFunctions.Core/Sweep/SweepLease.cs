@@ -10,10 +10,10 @@ internal sealed record SweepHolder(string Owner, DateTimeOffset Until);
 /// <summary>
 /// One sweeper per storage account at a time: row <c>checkpoint</c>/<c>lease</c> of <c>changes</c>, taken with an
 /// ETag-conditional write. A <c>convo serve --storage</c> against the deployed account, or a second app, waits instead
-/// of judging the same changes with another clock. Times are the storage service's own (its <c>Date</c> header), so
+/// of judging the same changes with another clock. Times are the storage service's own (<see cref="StorageClock"/>), so
 /// an instance whose clock is minutes off neither steals a lease early nor keeps it late.
 /// </summary>
-internal sealed class SweepLease(StorageAccount storage)
+internal sealed class SweepLease(StorageAccount storage, StorageClock clock)
 {
     private const string Partition = "checkpoint";
     private const string Row = "lease";
@@ -41,7 +41,7 @@ internal sealed class SweepLease(StorageAccount storage)
                 await Table.CreateIfNotExistsAsync(cancellationToken);
                 continue;
             }
-            var serverNow = current.GetRawResponse().Headers.Date ?? DateTimeOffset.UtcNow;
+            var serverNow = clock.At(current.GetRawResponse());
             var row = new TableEntity(Partition, Row) { ["Owner"] = Owner, ["Until"] = serverNow + Duration };
             try
             {

@@ -55,7 +55,7 @@ public sealed class IncidentTests(AzuriteFixture azurite) : IAsyncLifetime
     /// <summary>A call of <paramref name="agent"/> started at <paramref name="start"/>: its real conversation, and a blank twin a second earlier when <paramref name="twin"/>.</summary>
     private async Task CallAsync(string sid, DateTimeOffset start, bool twin = true, string agent = Agent)
     {
-        var repository = new CorrelationRepository(azurite.Storage, _time);
+        var repository = new CorrelationRepository(azurite.Storage, StorageClock.Following(_time));
         var real = Samples.Variant(Samples.RealJson(), $"conv_{sid}_real", start.ToUnixTimeSeconds(), sid);
         real["agent_id"] = agent;
         await repository.UpsertAsync(Samples.Facts(real, _time.GetUtcNow()), CancellationToken.None);

@@ -1,3 +1,4 @@
+using ConvoFunctions.Storage;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ConvoFunctions.Cli;
@@ -199,7 +200,7 @@ public sealed class ExplainCommandTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         AddCallWithBlankSibling();
         var store = new InitiationStore(azurite.Storage,
-            new InitiationChanges(new CorrelationRepository(azurite.Storage, TimeProvider.System), TimeProvider.System, NullLogger<InitiationChanges>.Instance));
+            new InitiationChanges(new CorrelationRepository(azurite.Storage, StorageClock.FromAnswers(TimeProvider.System)), TimeProvider.System, NullLogger<InitiationChanges>.Instance));
         var first = DateTimeOffset.FromUnixTimeMilliseconds(Start * 1000 - 3000);
         foreach (var at in new[] { first, first.AddMilliseconds(1200) })
         {

@@ -1,5 +1,7 @@
 using ConvoFunctions.Cli.Local;
+using ConvoFunctions.Configuration;
 using ConvoFunctions.Detection;
+using ConvoFunctions.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -20,6 +22,30 @@ public sealed class LocalSweepTimerTests
 
         await timer.StartAsync(CancellationToken.None);
         await time.TimerCreated.WaitAsync(TimeSpan.FromSeconds(10)); // the timer is now waiting for its next sweep
+        await timer.StopAsync(CancellationToken.None);
+
+        Assert.Equal(TaskStatus.RanToCompletion, timer.ExecuteTask!.Status);
+    }
+
+    [Fact]
+    public async Task Stopping_serve_in_the_middle_of_a_sweep_ends_the_timer_cleanly()
+    {
+        // Found by the reliability run: the sweep's own cancellation at shutdown escaped the timer, which the host
+        // reports as a critical "BackgroundService has thrown an unhandled exception".
+        var sweeping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var storage = await LoopbackServer.StartAsync(async (context, _) =>
+        {
+            sweeping.TrySetResult();
+            await Task.Delay(Timeout.Infinite, context.RequestAborted); // storage that never answers: the sweep is stuck in its first read
+        });
+        await using var services = TestServices.Create(
+            $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Convert.ToBase64String(new byte[32])};" +
+            $"BlobEndpoint={storage.BaseAddress}devstoreaccount1;QueueEndpoint={storage.BaseAddress}devstoreaccount1;TableEndpoint={storage.BaseAddress}devstoreaccount1;",
+            settings: new Dictionary<string, string?> { [SettingNames.DetectionSchedule] = "* * * * * *" });
+        var timer = new LocalSweepTimer(services, services.GetRequiredService<IOptions<DetectionOptions>>(), TimeProvider.System, NullLogger<LocalSweepTimer>.Instance);
+
+        await timer.StartAsync(CancellationToken.None);
+        await sweeping.Task.WaitAsync(TimeSpan.FromSeconds(30));
         await timer.StopAsync(CancellationToken.None);
 
         Assert.Equal(TaskStatus.RanToCompletion, timer.ExecuteTask!.Status);

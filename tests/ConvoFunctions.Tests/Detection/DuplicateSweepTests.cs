@@ -57,7 +57,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
         await _acs.DisposeAsync();
     }
 
-    private ServiceProvider Services(Dictionary<string, string?>? extra = null)
+    private ServiceProvider Services(Dictionary<string, string?>? extra = null, TimeProvider? time = null, Action<IServiceCollection>? configure = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -71,7 +71,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
             [SettingNames.DetectionWebhookHealthEnabled] = "false",
         };
         foreach (var (k, v) in extra ?? []) settings[k] = v;
-        return TestServices.Create(azurite.ConnectionString, _time, settings);
+        return TestServices.Create(azurite.ConnectionString, time ?? _time, settings, configure);
     }
 
     private static Task<SweepResult> SweepAsync(ServiceProvider services) =>
@@ -87,7 +87,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
 
     /// <summary>Records a conversation as enrichment does (rows and change), read now by the test clock.</summary>
     private Task KnowAsync(JsonObject conversation, DateTimeOffset? readAt = null) =>
-        new ConvoFunctions.Correlation.CorrelationRepository(azurite.Storage, _time)
+        new ConvoFunctions.Correlation.CorrelationRepository(azurite.Storage, StorageClock.Following(_time))
             .UpsertAsync(Samples.Facts(conversation, readAt ?? _time.GetUtcNow()), CancellationToken.None);
 
     private List<RecordedRequest> TeamsPosts => _teams.Requests.Where(r => r.Method == "POST").ToList();
@@ -201,6 +201,67 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
         await deployedLease.ReleaseAsync(CancellationToken.None);
         Assert.Single((await SweepAsync(laptop)).Duplicates);
         Assert.Single(TeamsPosts);
+    }
+
+    [Fact]
+    public async Task Writers_minutes_fast_and_slow_and_a_second_sweeper_minutes_fast_skip_no_change_and_double_no_alert()
+    {
+        // One storage service keeping true time; every instance's own clock is off by its skew.
+        Dictionary<string, string?> settings = new(NoDiscovery) { [SettingNames.AlertsIncidentThreshold] = "0" };
+        ServiceProvider Instance(TimeSpan skew) =>
+            Services(settings, new SkewedClock(_time, skew), services => services.AddSingleton(StorageClock.Following(_time)));
+        await using var deployed = Services(settings);
+        await using var laptop = Instance(TimeSpan.FromMinutes(4));
+        (ServiceProvider Services, TimeSpan Skew)[] writers = [(Instance(TimeSpan.FromMinutes(4)), TimeSpan.FromMinutes(4)), (Instance(TimeSpan.FromMinutes(-3)), TimeSpan.FromMinutes(-3))];
+        const int calls = 24;
+
+        for (var call = 0; call < calls; call++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(50));
+            var (writer, skew) = writers[call % 2];
+            // Calls far apart, so that no other change's neighbourhood judges a skipped one.
+            var start = _time.GetUtcNow().AddMinutes(-3 - 30 * call).ToUnixTimeSeconds();
+            var sid = $"CAskew{call:D2}" + new string('0', 26);
+            foreach (var conversation in new[] { Samples.Variant(Samples.RealJson(), $"conv_skew_real_{call:D2}", start, sid), Samples.Variant(Samples.BlankJson(), $"conv_skew_blank_{call:D2}", start - 1, sid) })
+            {
+                _elevenLabs.Add(conversation);
+                // Read "now" as the writing instance sees it.
+                await writer.GetRequiredService<ConvoFunctions.Correlation.CorrelationRepository>()
+                    .UpsertAsync(Samples.Facts(conversation, _time.GetUtcNow() + skew), CancellationToken.None);
+            }
+            // The deployed sweep and a laptop's convo serve --storage take turns, the laptop's clock 4 minutes ahead.
+            if (call % 3 == 2) await SweepAsync(call % 2 == 0 ? deployed : laptop);
+        }
+        foreach (var (writer, _) in writers) await writer.DisposeAsync();
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await SweepAsync(deployed);
+
+        var alerted = AlertedConversations();
+        Assert.Equal(calls, TeamsPosts.Count);
+        Assert.Equal(calls, alerted.Count);
+        Assert.Equal(calls, alerted.Select(ids => ids[0]).Distinct().Count());
+        Assert.Contains(laptop.GetRequiredService<TestLog>().Lines, l => l.Contains("clock is 00:04:00 off the storage service's", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_checkpoint_only_moves_forward_unless_set_back_on_purpose()
+    {
+        await using var services = Services();
+        var checkpoint = services.GetRequiredService<SweepCheckpoint>();
+        var at = _time.GetUtcNow();
+
+        Assert.Equal(at, await checkpoint.SaveAsync(at, CancellationToken.None));
+        // A sweep that started earlier, or holds back a change before it, does not take it back.
+        Assert.Equal(at, await checkpoint.SaveAsync(at.AddMinutes(-3), CancellationToken.None));
+        Assert.Equal(at.AddMinutes(1), await checkpoint.SaveAsync(at.AddMinutes(1), CancellationToken.None));
+        await checkpoint.ResetAsync(at.AddDays(-1), CancellationToken.None);
+        Assert.Equal(at.AddDays(-1), await checkpoint.ReadAsync(CancellationToken.None));
+    }
+
+    /// <summary>An instance's own clock: the test's true time moved by a skew.</summary>
+    private sealed class SkewedClock(TimeProvider truth, TimeSpan skew) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => truth.GetUtcNow() + skew;
     }
 
     /// <summary>Twilio evidence read from the stand-in's Twilio side.</summary>
@@ -531,7 +592,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
 
         // A new instance reads every change again (its checkpoint set back, as after a restore or a replay of everything).
         await using var after = Services(NoDiscovery);
-        await after.GetRequiredService<SweepCheckpoint>().SaveAsync(_time.GetUtcNow().AddDays(-1), CancellationToken.None);
+        await after.GetRequiredService<SweepCheckpoint>().ResetAsync(_time.GetUtcNow().AddDays(-1), CancellationToken.None);
         await SweepAsync(after);
 
         Assert.Equal([["conv_sample_blank_02", "conv_sample_real_01"]], AlertedConversations());
@@ -654,7 +715,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
 
         Assert.Empty(result.Pending);
         Assert.Equal(_time.GetUtcNow(), await services.GetRequiredService<SweepCheckpoint>().ReadAsync(CancellationToken.None));
-        var row = await new ConvoFunctions.Correlation.CorrelationRepository(azurite.Storage, _time).GetConversationAsync("conv_gone", CancellationToken.None);
+        var row = await new ConvoFunctions.Correlation.CorrelationRepository(azurite.Storage, StorageClock.Following(_time)).GetConversationAsync("conv_gone", CancellationToken.None);
         Assert.Equal("not_found", row!.Source);
         Assert.Empty(TeamsPosts);
     }

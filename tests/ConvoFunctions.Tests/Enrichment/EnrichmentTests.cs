@@ -380,7 +380,7 @@ public sealed class EnrichmentTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task An_older_read_landing_after_a_newer_one_changes_nothing()
     {
-        var repository = new ConvoFunctions.Correlation.CorrelationRepository(azurite.Storage, _time);
+        var repository = new ConvoFunctions.Correlation.CorrelationRepository(azurite.Storage, StorageClock.Following(_time));
         var real = System.Text.Json.Nodes.JsonNode.Parse(Fixtures.Text(Fixtures.ConversationReal))!.AsObject();
         var early = real.DeepClone().AsObject();
         early["status"] = "in-progress";

@@ -1,4 +1,5 @@
 using ConvoFunctions.Configuration;
+using ConvoFunctions.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -30,7 +31,12 @@ internal static class TestServices
         var log = new TestLog();
         services.AddSingleton(log);
         services.AddLogging(logging => logging.AddProvider(log));
-        if (time is not null) services.AddSingleton(time);
+        if (time is not null)
+        {
+            services.AddSingleton(time);
+            // On a fake clock the storage service keeps the same time, as a real one keeps real time.
+            services.AddSingleton(StorageClock.Following(time));
+        }
         services.AddConvoFunctions(configuration);
         configure?.Invoke(services);
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });

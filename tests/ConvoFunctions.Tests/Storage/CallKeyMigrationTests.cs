@@ -40,7 +40,7 @@ public sealed class CallKeyMigrationTests : IAsyncLifetime
     public async Task A_call_recorded_before_the_upgrade_alerts_with_its_blank_twin_recorded_after_it_and_its_call_start()
     {
         // Before the upgrade: the real conversation and the call-start request, under "twilio:" keys.
-        var repository = new CorrelationRepository(_storage, _time);
+        var repository = new CorrelationRepository(_storage, StorageClock.Following(_time));
         await repository.UpsertAsync(Samples.Facts(Samples.RealJson(), _time.GetUtcNow()), CancellationToken.None);
         await AsWrittenBeforeTheUpgradeAsync("twilio:");
         await _storage.Table(StorageNames.InitiationsTable).AddEntityAsync(new TableEntity("twilio:" + Sid, "0638996000000000000_req1")
