@@ -4,6 +4,8 @@
 # First regenerates the samples (alert-teams-message.json, alert-email.html, alert-email.txt) from the production
 # AlertFactory, TeamsCard and EmailBody with the benchmark console's `alert-samples` mode (Release build, so it does
 # not touch Debug outputs); set SKIP_SAMPLES=1 to render the files as they are.
+# The renderer is the one the card tests parse with, pinned in package.json (the build's npm ci installs it). It does
+# not know Teams' targetWidth, so the page keeps only what Teams shows at WIDTH (wide by default; narrow for a phone).
 # Needs: the .NET SDK, chromium (Debian package) and npm.
 set -euo pipefail
 docs="$(cd "$(dirname "$0")" && pwd)"
@@ -17,12 +19,16 @@ if [[ "${SKIP_SAMPLES:-}" != 1 ]]; then
 fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-(cd "$work" && npm init -y >/dev/null && npm install --silent adaptivecards@3 >/dev/null)
+[[ -f "$repo/node_modules/adaptivecards/dist/adaptivecards.js" ]] || (cd "$repo" && npm ci --no-audit --no-fund --loglevel=error)
+ln -s "$repo/node_modules" "$work/node_modules"
 
-python3 - "$docs/alert-teams-message.json" "$work" <<'PY'
+python3 - "$docs/alert-teams-message.json" "$work" "${WIDTH:-wide}" <<'PY'
 import json, sys
 message = json.load(open(sys.argv[1]))
 card = message["attachments"][0]["content"]
+# Teams' targetWidth: the table is "atLeast:Wide", the containers that replace it "atMost:Standard".
+hidden = "atMost:Standard" if sys.argv[3] == "wide" else "atLeast:Wide"
+card["body"] = [e for e in card["body"] if e.get("targetWidth") != hidden]
 page = """<!DOCTYPE html><html><head><meta charset="utf-8">
 <link rel="stylesheet" href="node_modules/adaptivecards/dist/adaptivecards.css">
 <style>body{font-family:'Segoe UI',Helvetica,Arial,sans-serif;background:#f5f5f5;margin:0;padding:16px}
@@ -48,5 +54,9 @@ PY
 
 flags=(--headless --no-sandbox --disable-gpu --disable-background-networking --hide-scrollbars --virtual-time-budget=3000)
 echo "Adaptive Card renderer: $(chromium "${flags[@]}" --dump-dom "file://$work/card.html" 2>/dev/null | grep -o '<title>[^<]*</title>')"
-chromium "${flags[@]}" --window-size=800,780 --screenshot="$docs/alert-teams.png" "file://$work/card.html" 2>/dev/null
+if [[ "${WIDTH:-wide}" == wide ]]; then
+  chromium "${flags[@]}" --window-size=800,780 --screenshot="$docs/alert-teams.png" "file://$work/card.html" 2>/dev/null
+else
+  chromium "${flags[@]}" --window-size=400,1200 --screenshot="$docs/alert-teams-narrow.png" "file://$work/card.html" 2>/dev/null
+fi
 chromium "${flags[@]}" --window-size=900,700 --screenshot="$docs/alert-email.png" "file://$docs/alert-email.html" 2>/dev/null

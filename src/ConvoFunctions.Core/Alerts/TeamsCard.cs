@@ -8,7 +8,9 @@ namespace ConvoFunctions.Alerts;
 
 /// <summary>
 /// The Teams Workflows webhook body: a <c>message</c> with one Adaptive Card (version 1.5, the highest Teams renders),
-/// using only elements of that version: TextBlock, FactSet, Table, Container and Action.OpenUrl.
+/// using only elements of that version: TextBlock, RichTextBlock, FactSet, Table, Container and Action.OpenUrl.
+/// Teams shows a card from a phone's width up to a wide channel pane, so the conversations come twice, each for its
+/// width (Teams' <c>targetWidth</c>): a table when wide, one container of facts per conversation when narrow.
 /// </summary>
 internal static class TeamsCard
 {
@@ -17,7 +19,11 @@ internal static class TeamsCard
     public const string ContentType = "application/vnd.microsoft.card.adaptive";
 
     // Teams shows a limited number of actions; the rest stay reachable through the support report's ids.
-    private const int MaxActions = 6;
+    private const int MaxActions = 5;
+
+    // At 400 px a 7-column table breaks words letter by letter: the table only from Wide, the containers up to Standard.
+    public const string WideOnly = "atLeast:Wide";
+    public const string NarrowOnly = "atMost:Standard";
 
     // Readable JSON ('+' and non-ASCII as themselves); it is sent as application/json, never embedded in HTML.
     private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -71,7 +77,7 @@ internal static class TeamsCard
             new JsonObject
             {
                 ["type"] = "TextBlock", ["text"] = alert.Title, ["size"] = "Large", ["weight"] = "Bolder", ["wrap"] = true,
-                ["color"] = alert.Kind is Alert.DuplicateKind or Alert.NoConversationKind ? "Attention" : "Warning",
+                ["color"] = TitleColor(alert.Kind),
             },
             new JsonObject { ["type"] = "TextBlock", ["text"] = alert.Summary, ["wrap"] = true, ["spacing"] = "Small" },
             new JsonObject
@@ -83,7 +89,9 @@ internal static class TeamsCard
 
         if (alert.Conversations.Count > 0)
         {
-            body.Add(ConversationTable(alert.Conversations.Take(rows).ToList()));
+            var shown = alert.Conversations.Take(rows).ToList();
+            body.Add(ConversationTable(shown));
+            foreach (var (c, i) in shown.Select((c, i) => (c, i))) body.Add(ConversationContainer(c, i + 1));
             if (rows < alert.Conversations.Count)
             {
                 body.Add(Note($"… and {alert.Conversations.Count - rows} more conversations: the email lists them all."));
@@ -99,10 +107,13 @@ internal static class TeamsCard
                 .. ReportBlocks(report, lines)]),
         });
 
-        var actions = new JsonArray(alert.Conversations.Take(MaxActions).Select(c => (JsonNode)new JsonObject
+        // "Open <id>" was cut to "Open conv_..." on every width: the number matches the conversation's "#n", the
+        // tooltip names it in full.
+        var actions = new JsonArray(alert.Conversations.Take(MaxActions).Select((c, i) => (JsonNode)new JsonObject
         {
             ["type"] = "Action.OpenUrl",
-            ["title"] = $"Open {c.ConversationId}",
+            ["title"] = $"Open {(i + 1).ToString(CultureInfo.InvariantCulture)}",
+            ["tooltip"] = c.ConversationId,
             ["url"] = c.Url,
         }).ToArray());
 
@@ -141,6 +152,51 @@ internal static class TeamsCard
         if (shown < report.Length) yield return Note($"… and {report.Length - shown} more lines: the email carries the whole report.");
     }
 
+    /// <summary>Red for what needs someone now, amber for a reminder of what is already known, green for an all-clear.</summary>
+    private static string TitleColor(string kind) => kind switch
+    {
+        Alert.DuplicateKind or Alert.NoConversationKind or Alert.IncidentOpenedKind or Alert.IncidentReopenedKind => "Attention",
+        Alert.IncidentResolvedKind => "Good",
+        _ => "Warning",
+    };
+
+    private static string Heading(AlertConversation c, int number) =>
+        $"#{number.ToString(CultureInfo.InvariantCulture)} {c.ConversationId}{(c.Blank ? " (blank)" : "")}";
+
+    private static string Start(AlertConversation c) => c.StartTime.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+
+    private static string Duration(AlertConversation c) => c.DurationSecs.ToString(CultureInfo.InvariantCulture) + " s";
+
+    private static string Termination(AlertConversation c) => string.IsNullOrEmpty(c.TerminationReason) ? "—" : c.TerminationReason;
+
+    /// <summary>One conversation as a narrow screen reads it: its number and id, then the table's columns as facts.</summary>
+    private static JsonObject ConversationContainer(AlertConversation c, int number)
+    {
+        (string Title, string Value)[] facts =
+        [
+            ("Status", string.IsNullOrEmpty(c.Evidence) ? c.Status : $"{c.Status} — {c.Evidence}"),
+            ("Start (UTC)", Start(c)),
+            ("Duration", Duration(c)),
+            ("has_audio", c.HasAudio ? "true" : "false"),
+            ("Termination", Termination(c)),
+            ("Source", c.Origin ?? "unknown"),
+        ];
+        return new JsonObject
+        {
+            ["type"] = "Container",
+            ["targetWidth"] = NarrowOnly,
+            ["separator"] = true,
+            ["items"] = new JsonArray(
+                new JsonObject { ["type"] = "TextBlock", ["text"] = Heading(c, number), ["weight"] = "Bolder", ["wrap"] = true },
+                new JsonObject
+                {
+                    ["type"] = "FactSet",
+                    ["spacing"] = "Small",
+                    ["facts"] = new JsonArray(facts.Select(f => (JsonNode)new JsonObject { ["title"] = f.Title, ["value"] = f.Value }).ToArray()),
+                }),
+        };
+    }
+
     private static JsonObject Note(string text) => new()
     {
         ["type"] = "TextBlock", ["text"] = text, ["isSubtle"] = true, ["size"] = "Small", ["wrap"] = true,
@@ -164,18 +220,18 @@ internal static class TeamsCard
             ["style"] = "emphasis",
             ["cells"] = new JsonArray(headers.Select(h => (JsonNode)Cell(h, bold: true)).ToArray()),
         });
-        foreach (var c in conversations)
+        foreach (var (c, i) in conversations.Select((c, i) => (c, i)))
         {
             rows.Add(new JsonObject
             {
                 ["type"] = "TableRow",
                 ["cells"] = new JsonArray(
-                    Cell(c.ConversationId + (c.Blank ? " (blank)" : "")),
+                    Cell(Heading(c, i + 1)),
                     Cell(c.Status, detail: c.Evidence),
-                    Cell(c.StartTime.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)),
-                    Cell(c.DurationSecs.ToString(CultureInfo.InvariantCulture) + " s"),
+                    Cell(Start(c)),
+                    Cell(Duration(c)),
                     Cell(c.HasAudio ? "true" : "false"),
-                    Cell(string.IsNullOrEmpty(c.TerminationReason) ? "—" : c.TerminationReason),
+                    Cell(Termination(c)),
                     Cell(c.Origin ?? "unknown")),
             });
         }
@@ -183,6 +239,7 @@ internal static class TeamsCard
         return new JsonObject
         {
             ["type"] = "Table",
+            ["targetWidth"] = WideOnly,
             ["gridStyle"] = "accent",
             ["firstRowAsHeader"] = true,
             ["columns"] = new JsonArray(new[] { 3, 1, 2, 1, 1, 2, 2 }.Select(w => (JsonNode)new JsonObject { ["width"] = w }).ToArray()),
