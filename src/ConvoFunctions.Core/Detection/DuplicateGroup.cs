@@ -2,7 +2,7 @@ namespace ConvoFunctions.Detection;
 
 /// <summary>
 /// The conversations of one phone call. <see cref="Key"/> is the group's natural key: the smallest call key of its
-/// members, or for a call without any telephony id <c>fuzzy:&lt;agent&gt;:&lt;first conversation id&gt;</c>, which
+/// members (followed by <c>~&lt;first conversation id&gt;</c> when separate calls share that key), or for a call without any telephony id <c>fuzzy:&lt;agent&gt;:&lt;first conversation id&gt;</c>, which
 /// holds nothing derived from the caller's number. Once alerted, a group keeps its alert's key (see
 /// <c>AlertLedger.AlertKeysOfAsync</c>), so the natural key only names a group never alerted before.
 /// </summary>

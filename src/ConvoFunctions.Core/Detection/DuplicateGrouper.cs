@@ -23,10 +23,10 @@ internal sealed record GroupingRules(TimeSpan FuzzyGap, TimeSpan ProbableSibling
 /// Groups conversations by phone call:
 /// <list type="number">
 /// <item>Conversations sharing any call key (a <c>call_sid</c>, SIP <c>call_id</c> or <c>system__call_sid</c>) are one
-/// call, whichever ids each carries, within bounds: the same primary id within <c>MaxCallSpan</c>, another shared id
-/// (a blank twin carrying only the SIP <c>call_id</c>) within <c>FuzzyGap</c>. Further apart they are separate calls
-/// that happen to share an id (a constant <c>system__call_sid</c>, a reused SIP id), named in
-/// <c>sharedIds</c>.</item>
+/// call, whichever ids each carries, within bounds: from the call's first conversation, the same primary id within
+/// <c>MaxCallSpan</c>, another shared id (a blank twin carrying only the SIP <c>call_id</c>) within <c>FuzzyGap</c>; and
+/// never two callers. Beyond that they are separate calls that happen to share an id (a constant
+/// <c>system__call_sid</c>, a reused SIP id), named in <c>sharedIds</c>.</item>
 /// <item>A conversation without a call key but with a caller joins the keyed call of the same agent and caller that
 /// started within <c>FuzzyGap</c> (a blank sibling often lacks the SID its real twin carries); otherwise such
 /// conversations of one agent and caller chain into a call while each starts within the gap of the previous one.</item>
@@ -50,7 +50,9 @@ internal static class DuplicateGrouper
     {
         // Every conversation is judged blank or real with the configured rule, whoever reads the groups afterwards.
         var unique = Unique(conversations).Select(c => c with { BlankMaxSeconds = rules.BlankMaxSeconds }).ToList();
-        var calls = KeyedCalls(unique.Where(c => c.CallKey is not null), rules, sharedIds);
+        var shared = new HashSet<string>(StringComparer.Ordinal);
+        var calls = KeyedCalls(unique.Where(c => c.CallKey is not null), rules, shared);
+        sharedIds?.UnionWith(shared);
 
         var loose = new List<ObservedConversation>();
         var sessions = new List<ObservedConversation>();
@@ -100,8 +102,8 @@ internal static class DuplicateGrouper
             home.Probable.Add(c.ConversationId);
         }
 
-        var groups = calls.Select(ToGroup)
-            .Concat(alone.Select(c => ToGroup(new Call([c], IsFuzzy: true))));
+        var groups = calls.Select(call => ToGroup(call, shared))
+            .Concat(alone.Select(c => ToGroup(new Call([c], IsFuzzy: true), shared)));
         return groups.OrderBy(g => g.First.StartTime).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
     }
 
@@ -122,12 +124,14 @@ internal static class DuplicateGrouper
     }
 
     /// <summary>
-    /// Connected components of "shares a call key, close enough in time" (union-find over the conversations). Per key,
-    /// its conversations in start order join their predecessor when both have it as their primary id and start within
-    /// <see cref="GroupingRules.CallSpan"/>, or within <see cref="GroupingRules.FuzzyGap"/> otherwise; an id joining
-    /// no further is a shared one, reported once.
+    /// Connected components of "shares a call key with a call it belongs to" (union-find over the conversations). Per
+    /// key, its conversations in start order join the latest call of that key that started (its first conversation)
+    /// within <see cref="GroupingRules.CallSpan"/> when both have the key as their primary id, or within
+    /// <see cref="GroupingRules.FuzzyGap"/> otherwise, and whose caller is theirs (or unknown). Measured from the
+    /// call's start, not the previous conversation: a constant id on every call must not chain the day into one call.
+    /// An id that starts a second call is a shared one, reported once.
     /// </summary>
-    private static List<Call> KeyedCalls(IEnumerable<ObservedConversation> keyed, GroupingRules rules, ISet<string>? sharedIds)
+    private static List<Call> KeyedCalls(IEnumerable<ObservedConversation> keyed, GroupingRules rules, ISet<string> sharedIds)
     {
         var members = keyed.ToList();
         var parent = members.ToDictionary(c => c.ConversationId, c => c.ConversationId, StringComparer.Ordinal);
@@ -144,21 +148,36 @@ internal static class DuplicateGrouper
 
         foreach (var byKey in members.SelectMany(c => c.CallKeys.Select(key => (key, c))).GroupBy(x => x.key, StringComparer.Ordinal))
         {
-            ObservedConversation? previous = null;
+            var calls = new List<KeyedCall>();
             foreach (var (key, c) in byKey.OrderBy(x => x.c.StartTime).ThenBy(x => x.c.ConversationId, StringComparer.Ordinal))
             {
-                if (previous is not null)
+                var call = calls.LastOrDefault(call => call.Admits(c, rules));
+                if (call is null)
                 {
-                    var bound = previous.CallKey == key && c.CallKey == key ? rules.CallSpan : rules.FuzzyGap;
-                    if (c.StartTime - previous.StartTime <= bound) Union(previous.ConversationId, c.ConversationId);
-                    else sharedIds?.Add(key);
+                    if (calls.Count > 0) sharedIds.Add(key);
+                    calls.Add(new KeyedCall(c, key));
+                    continue;
                 }
-                previous = c;
+                Union(call.First.ConversationId, c.ConversationId);
+                call.Caller ??= c.Caller;
             }
         }
         return members.GroupBy(c => Find(c.ConversationId), StringComparer.Ordinal)
             .Select(g => new Call(g.ToList(), IsFuzzy: false))
             .ToList();
+    }
+
+    /// <summary>A call as one key sees it: its first conversation (where its span starts) and its caller once known.</summary>
+    private sealed class KeyedCall(ObservedConversation first, string key)
+    {
+        public ObservedConversation First { get; } = first;
+        public string? Caller { get; set; } = first.Caller;
+
+        public bool Admits(ObservedConversation c, GroupingRules rules)
+        {
+            var bound = First.CallKey == key && c.CallKey == key ? rules.CallSpan : rules.FuzzyGap;
+            return c.StartTime - First.StartTime <= bound && (Caller is null || c.Caller is null || Caller == c.Caller);
+        }
     }
 
     /// <summary>
@@ -176,12 +195,15 @@ internal static class DuplicateGrouper
             .Select(x => x.call)
             .FirstOrDefault();
 
-    private static DuplicateGroup ToGroup(Call call)
+    /// <param name="shared">Call keys that separate calls share: a call keyed by one is named by its first conversation too,
+    /// or every call of a constant <c>system__call_sid</c> would be taken for the first (one alert, the rest "already sent").</param>
+    private static DuplicateGroup ToGroup(Call call, IReadOnlySet<string> shared)
     {
         var sorted = Sort(call.Members);
         var key = call.IsFuzzy
             ? FuzzyKey(sorted[0].AgentId, sorted[0].ConversationId)
             : call.Members.Where(m => m.CallKey is not null).Select(m => m.CallKey!).Min(StringComparer.Ordinal)!;
+        if (!call.IsFuzzy && shared.Contains(key)) key = Conversations.CallKey.Sanitize($"{key}~{sorted[0].ConversationId}");
         return new DuplicateGroup(key, call.IsFuzzy, sorted) { Probable = call.Probable };
     }
 

@@ -258,6 +258,34 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(at.AddDays(-1), await checkpoint.ReadAsync(CancellationToken.None));
     }
 
+    [Fact]
+    public async Task One_call_sid_shared_by_fifty_calls_over_a_day_gives_fifty_judgements_and_one_warning()
+    {
+        // A constant system__call_sid (a flow that sets it from a fixed value) on every call of the day, each call from
+        // its own caller with a blank twin of its own.
+        await using var services = Services(new Dictionary<string, string?>(NoDiscovery) { [SettingNames.AlertsIncidentThreshold] = "0" });
+        const string constant = "CAconstant0000000000000000000000";
+        var begin = _time.GetUtcNow();
+        for (var call = 0; call < 50; call++)
+        {
+            var start = begin.AddMinutes(29 * call);
+            var caller = $"+4477009{call:D5}";
+            foreach (var json in new[] { Samples.Variant(Samples.RealJson(), $"conv_shared_real_{call:D2}", start.ToUnixTimeSeconds(), constant), Samples.Variant(Samples.BlankJson(), $"conv_shared_blank_{call:D2}", start.ToUnixTimeSeconds() - 1, constant) })
+            {
+                json["metadata"]!["phone_call"]!["external_number"] = caller;
+                json["conversation_initiation_client_data"]!["dynamic_variables"]!["system__caller_id"] = caller;
+                _time.Now = start.AddMinutes(3); // its webhook, once the call ended
+                await KnowAsync(json);
+            }
+            await SweepAsync(services);
+        }
+
+        var alerted = AlertedConversations();
+        Assert.Equal(50, alerted.Count);
+        Assert.All(alerted, ids => Assert.Equal([ids[0], ids[0].Replace("blank", "real", StringComparison.Ordinal)], ids));
+        Assert.Single(services.GetRequiredService<TestLog>().Lines, l => l.Contains($"Call id {constant} is shared", StringComparison.Ordinal));
+    }
+
     /// <summary>An instance's own clock: the test's true time moved by a skew.</summary>
     private sealed class SkewedClock(TimeProvider truth, TimeSpan skew) : TimeProvider
     {

@@ -54,6 +54,25 @@ public sealed class GroupingTests
         Assert.Equal(["CAaaaa1111bbbb2222cccc3333dddd4444"], shared);
     }
 
+    [Theory]
+    [InlineData(true, 5)] // a constant system__call_sid on calls of different callers: each call its own
+    [InlineData(false, 2)] // one caller: calls join only within MaxCallSpan of the call's first conversation (0–100 min, 150–200 min)
+    public void A_constant_call_id_on_calls_minutes_apart_does_not_chain_them_into_one(bool callerPerCall, int calls)
+    {
+        var conversations = Enumerable.Range(0, 5).SelectMany(i => new[]
+        {
+            Samples.Real with { ConversationId = $"real_{i}", StartTime = Samples.Real.StartTime.AddMinutes(50 * i), Caller = callerPerCall ? $"+44770090{i:D4}" : Samples.Real.Caller },
+            Samples.Blank with { ConversationId = $"blank_{i}", StartTime = Samples.Real.StartTime.AddMinutes(50 * i).AddSeconds(-1), Caller = callerPerCall ? $"+44770090{i:D4}" : Samples.Real.Caller },
+        });
+        var shared = new HashSet<string>();
+
+        var groups = DuplicateGrouper.Group(conversations, new GroupingRules(Gap, Gap, TimeSpan.Zero), shared);
+
+        Assert.Equal(calls, groups.Count);
+        Assert.Equal(["CAaaaa1111bbbb2222cccc3333dddd4444"], shared);
+        if (callerPerCall) Assert.All(groups, g => Assert.Equal(g.ConversationIds.Order().First().Replace("blank", "real", StringComparison.Ordinal), g.ConversationIds.Order().Last()));
+    }
+
     [Fact]
     public void The_blank_duration_is_the_grouping_setting()
     {
