@@ -536,15 +536,16 @@ internal sealed partial class DuplicateSweep(
         return at < through ? at : through;
     }
 
-    /// <summary>Beyond this an instance's clock is worth telling its operator about; the sweep goes by the service's anyway.</summary>
+    /// <summary>
+    /// Beyond this an instance's clock is worth telling its operator about, every sweep until fixed (as a held lease is):
+    /// the sweep's window and checkpoint go by the service's time, but the instance's other timings (incident windows,
+    /// queue delays, early checks) still go by its own clock.
+    /// </summary>
     private static readonly TimeSpan NotableClockOffset = TimeSpan.FromMinutes(1);
 
-    private int _clockOffsetNoted;
-
-    /// <summary>Once per process: a clock minutes off is a fact about the machine, not about each sweep.</summary>
     private void NoteClockOffset(TimeSpan offset)
     {
-        if (offset.Duration() > NotableClockOffset && Interlocked.Exchange(ref _clockOffsetNoted, 1) == 0) LogClockOffset(-offset);
+        if (offset.Duration() > NotableClockOffset) LogClockOffset(-offset);
     }
 
     /// <summary>One entry per conversation, the last read winning.</summary>
