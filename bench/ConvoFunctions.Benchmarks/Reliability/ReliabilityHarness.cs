@@ -27,6 +27,9 @@ internal sealed partial class ReliabilityHarness(ReliabilityOptions options, Tex
     private const string ApiKey = "reliability-harness-key";
     private const int MaxAttempts = 6;
 
+    /// <summary>The sweep timer's interval during the run.</summary>
+    private static readonly TimeSpan Schedule = TimeSpan.FromSeconds(3);
+
     private sealed record Delivery(PlannedWebhook Webhook, int Status, double Milliseconds, int Attempts, int ServiceUnavailable, string? Error = null);
 
     public async Task<ReliabilityReport> RunAsync(CancellationToken cancellationToken)
@@ -82,6 +85,7 @@ internal sealed partial class ReliabilityHarness(ReliabilityOptions options, Tex
             var rows = await ConversationsWithRowsAsync(storage, acknowledgedIds, deadline.Token);
             var poison = await PoisonAsync(storage, deadline.Token);
             var sweeps = await SettleAlertsAsync(app.Services.GetRequiredService<DuplicateSweep>(), teams, email, deadline.Token);
+            var end = await app.Services.GetRequiredService<SweepCheckpoint>().BeginAsync(deadline.Token);
             var report = Count(scenario, deliveries.ToList(), archived, rows, outages, watch.Elapsed,
                 [api.Summary, $"alert stand-ins: Teams answered 500 {teams.Failed} times, ACS {email.Failed} times; {sweeps} final sweeps"]);
             var duplicates = scenario.Calls.Where(c => c.BlankId is not null).ToList();
@@ -99,6 +103,8 @@ internal sealed partial class ReliabilityHarness(ReliabilityOptions options, Tex
                 EmailAlerts = email.Accepted.Count,
                 Incidents = incidents.States.Select(i => $"{i.Pattern.Key}: {i.Status}, episode {i.Episode}, {i.Count} calls").ToList(),
                 IncidentsOverBound = PostsOverBound(incidents, teams, email, watch.Elapsed + TimeSpan.FromMinutes(1)),
+                CheckpointLag = end.Now - (end.Through ?? DateTimeOffset.MinValue),
+                CheckpointLagBound = new DetectionOptions().SettleDelay + 2 * Schedule,
                 StormResolved = incidents.States.Any(i => i.Pattern.AgentId == Scenario.StormAgentId && i.Status == IncidentStatus.Resolved)
                     && new[] { teams, email }.All(ch => ch.Accepted.Count(b => IsIncidentPost(b) && b.Contains($"Resolved: agent {Scenario.StormAgentId} ", StringComparison.Ordinal)) == 1),
                 DoubledGroups = duplicates
@@ -137,7 +143,7 @@ internal sealed partial class ReliabilityHarness(ReliabilityOptions options, Tex
         [SettingNames.ElevenLabsBaseUrl] = api.ToString(),
         [SettingNames.WebhooksMaxBodyBytes] = options.MaxBodyBytes.ToString(),
         // The sweep timer runs throughout the load, so sweeps overlap enrichment and the final sweeps below.
-        [SettingNames.DetectionSchedule] = "*/3 * * * * *",
+        [SettingNames.DetectionSchedule] = $"*/{Schedule.TotalSeconds:F0} * * * * *",
         [SettingNames.DetectionDiscoveryMaxQueries] = "1000",
         [SettingNames.DetectionDiscoveryMaxDetails] = "1000",
         [SettingNames.DetectionWebhookHealthEnabled] = "false",

@@ -35,6 +35,12 @@ internal sealed record ReliabilityReport
 
     /// <summary>The storm's incident resolved, with one resolved post per channel.</summary>
     public bool StormResolved { get; init; }
+    /// <summary>How far the sweep's checkpoint was behind the storage service's time once the final sweeps were done.</summary>
+    public TimeSpan CheckpointLag { get; init; }
+
+    /// <summary>Settle delay + two schedules: a change judged late holds the checkpoint no longer than that.</summary>
+    public TimeSpan CheckpointLagBound { get; init; }
+
     public int TeamsAlerts { get; init; }
     public int EmailAlerts { get; init; }
     public IReadOnlyList<string> DoubledGroups { get; init; } = [];
@@ -48,7 +54,7 @@ internal sealed record ReliabilityReport
     /// <summary>Alerts that named conversations of two or more different calls.</summary>
     public IReadOnlyList<string> MixedAlerts { get; init; } = [];
 
-    /// <summary>Duplicate groups per call shape (plain, late replay, SIP with a partial call_id, keyless, redial).</summary>
+    /// <summary>Duplicate groups per call shape (<see cref="CallShape"/>).</summary>
     public IReadOnlyList<string> Shapes { get; init; } = [];
     public int ConversationsAcknowledged { get; init; }
     public int ConversationsWithRows { get; init; }
@@ -58,7 +64,7 @@ internal sealed record ReliabilityReport
     public bool Passed =>
         Lost.Count == 0 && BadInputStored.Count == 0 && BadInputAnsweredAsExpected == BadInputTotal
         && QueueDrained && ConversationsWithRows + PoisonMessages >= ConversationsAcknowledged
-        && DoubledGroups.Count == 0 && IncidentsOverBound.Count == 0 && StormResolved
+        && DoubledGroups.Count == 0 && IncidentsOverBound.Count == 0 && StormResolved && CheckpointLag <= CheckpointLagBound
         // Alerted groups equal the true duplicate groups, and no alert mixes calls.
         && MissedGroups.Count == 0 && FalseAlerts.Count == 0 && MixedAlerts.Count == 0;
 
@@ -74,6 +80,7 @@ internal sealed record ReliabilityReport
         foreach (var line in Incidents.Take(10)) output.WriteLine($"  incident: {line}");
         foreach (var line in IncidentsOverBound.Take(10)) output.WriteLine($"  over bound: {line}");
         output.WriteLine($"calls by shape (duplicate groups; WidgetNextToCall: single calls with a widget visit) {string.Join(", ", Shapes)}");
+        output.WriteLine($"checkpoint lag at the end       {CheckpointLag.TotalSeconds:F0} s (bound {CheckpointLagBound.TotalSeconds:F0} s: settle delay + two schedules)");
         output.WriteLine($"groups alerted more than once   {DoubledGroups.Count}");
         foreach (var line in DoubledGroups.Take(10)) output.WriteLine($"  doubled: {line}");
         output.WriteLine($"duplicate groups never alerted  {MissedGroups.Count}");

@@ -51,6 +51,15 @@ internal enum CallShape
     /// (the fix is in). One incident, opened and resolved, instead of a post per call.
     /// </summary>
     Storm,
+
+    /// <summary>A busy agent of its own: a call every 30 s (for an hour in the full run), each with a blank twin.</summary>
+    BusyAgent,
+
+    /// <summary>
+    /// Calls of different callers through a flow that sets one constant call id (a fixed <c>system__call_sid</c>, a
+    /// reused SIP id), 29 minutes apart, each with a blank twin: separate calls, never one growing call.
+    /// </summary>
+    SharedCallId,
 }
 
 /// <summary>A telephony call of the scenario: one real conversation, and maybe a blank sibling.</summary>
@@ -79,6 +88,12 @@ internal sealed class Scenario
 
     /// <summary>The storm's calls with a twin, then without.</summary>
     private const int StormDuplicates = 10, StormAfter = 4;
+
+    public const string BusyAgentId = "agent_reliability_busy";
+    public const string SharedAgentId = "agent_reliability_shared";
+
+    /// <summary>The one call id every <see cref="CallShape.SharedCallId"/> call carries.</summary>
+    public static string SharedCallSid(int seed) => $"CA{seed:x8}5a5a5a5a5a5a5a5a5a5a5a5a";
     private const string AgentNumber = "+442079460000";
 
     public required IReadOnlyList<PlannedCall> Calls { get; init; }
@@ -102,8 +117,8 @@ internal sealed class Scenario
         var badInputs = (int)(wanted * options.BadInputShare);
         var good = wanted - badInputs;
 
-        // The storm first (its webhooks are never trimmed): a call a minute 55 to 46 minutes ago, each with a twin,
-        // then one every two minutes without.
+        // The storm, the busy agent and the shared call id first (their webhooks are never trimmed). The storm: a call a
+        // minute 55 to 46 minutes ago, each with a twin, then one every two minutes without.
         for (var k = 0; k < StormDuplicates + StormAfter; k++)
         {
             var start = k < StormDuplicates ? now.AddMinutes(-55 + k) : now.AddMinutes(-44 + 2 * (k - StormDuplicates));
@@ -112,6 +127,32 @@ internal sealed class Scenario
                 $"conv_rel_{options.Seed}_{index}_real", k < StormDuplicates ? $"conv_rel_{options.Seed}_{index}_blank" : null, start, CallShape.Storm)
             {
                 AgentId = StormAgentId,
+            });
+        }
+
+        // A busy agent: a call every 30 s up to 2.5 minutes ago, each with a twin (120 calls, an hour, in the full run).
+        var busyCalls = Math.Clamp(wanted / 16, 12, 120);
+        for (var k = 0; k < busyCalls; k++)
+        {
+            var index = 200_000 + k;
+            AddCall(new PlannedCall(index, $"CA{index:x8}{options.Seed:x8}0000000000000000", $"+4477006{k:D5}",
+                $"conv_rel_{options.Seed}_{index}_real", $"conv_rel_{options.Seed}_{index}_blank",
+                now.AddMinutes(-2.5) - TimeSpan.FromSeconds(30) * (busyCalls - 1 - k), CallShape.BusyAgent)
+            {
+                AgentId = BusyAgentId,
+            });
+        }
+
+        // One call id on calls of different callers, 29 minutes apart over the past hours (50, a day, in the full run).
+        var sharedCalls = Math.Clamp(wanted / 40, 5, 50);
+        for (var k = 0; k < sharedCalls; k++)
+        {
+            var index = 300_000 + k;
+            AddCall(new PlannedCall(index, SharedCallSid(options.Seed), $"+4477005{k:D5}",
+                $"conv_rel_{options.Seed}_{index}_real", $"conv_rel_{options.Seed}_{index}_blank",
+                now.AddMinutes(-10 - 29 * (sharedCalls - 1 - k)), CallShape.SharedCallId)
+            {
+                AgentId = SharedAgentId,
             });
         }
 

@@ -45,7 +45,11 @@ public sealed class ReliabilityHarnessTests
         // Real traffic's shapes are all in the run: replays hours late, SIP with a partial call_id, keyless pairs,
         // redials within the fuzzy gap, done-blank and greeting-only SDK siblings, SIP over Twilio, widget visits next to
         // calls; each duplicate alerted, no single call (or widget visit) alerted, no alert mixing two calls.
+        // And a busy agent with a twin on every call 30 s apart, and one call id shared by calls hours apart: each of
+        // those calls recorded once, the shared id's calls each on its own (no alert names two calls).
         Assert.Equal(Enum.GetNames<CallShape>().Order(), report.Shapes.Select(s => s.Split(' ')[0]).Order());
+        // After the final sweeps the checkpoint is within settle delay + two schedules of now: nothing pins it.
+        Assert.InRange(report.CheckpointLag, TimeSpan.Zero, report.CheckpointLagBound);
         Assert.Empty(report.MissedGroups);
         Assert.Empty(report.FalseAlerts);
         Assert.Empty(report.MixedAlerts);
