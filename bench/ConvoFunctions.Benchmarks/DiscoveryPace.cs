@@ -63,6 +63,7 @@ internal static class DiscoveryPace
         var lags = new List<TimeSpan>();
         var sweepSeconds = new List<double>();
         var details = 0;
+        var discovering = TimeSpan.Zero;
         var call = 0;
         Console.WriteLine(FormattableString.Invariant($"discovery pace: {callsPerHour} calls/h over {Agents} agents for {hours} h, each with a webhook-less twin; API {Latency.TotalMilliseconds} ms, MaxConcurrency {concurrency}"));
 
@@ -88,11 +89,13 @@ internal static class DiscoveryPace
             var result = await sweep.RunAsync(ct);
             sweepSeconds.Add(watch.Elapsed.TotalSeconds);
             details += result.Discovery.Details;
+            discovering += result.Discovery.Elapsed;
             found.UnionWith(result.Discovery.Found.Select(c => c.ConversationId).Where(twins.Contains));
             lags.Add(clock.Now - (await checkpoint.ReadAsync(ct) ?? clock.Now));
         }
 
         var readsPerSecond = details / sweepSeconds.Sum();
+        var readsPerSecondDiscovering = details / Math.Max(0.001, discovering.TotalSeconds);
         var bound = concurrency / Latency.TotalSeconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $$"""
             calls                         {{call}}
@@ -102,6 +105,7 @@ internal static class DiscoveryPace
             checkpoint lag max / at end   {{lags.Max().TotalMinutes:F1}} min / {{lags[^1].TotalMinutes:F1}} min (bound: settle 2 min + two schedules = 12 min)
             detail reads                  {{details}} in {{sweepSeconds.Sum():F1}} s of sweeping
             detail reads per second       {{readsPerSecond:F1}} beside the API bound {{bound:F1}} (MaxConcurrency {{concurrency}} / {{Latency.TotalMilliseconds}} ms): {{readsPerSecond / bound:P0}}
+            of which discovering          {{discovering.TotalSeconds:F1}} s: {{readsPerSecondDiscovering:F1}} detail reads per second while discovering, {{readsPerSecondDiscovering / bound:P0}} of the bound
             """));
         return found.Count == twins.Count && lags.Max() <= TimeSpan.FromMinutes(12) ? 0 : 1;
     }

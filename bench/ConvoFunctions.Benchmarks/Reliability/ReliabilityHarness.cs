@@ -210,8 +210,9 @@ internal sealed partial class ReliabilityHarness(ReliabilityOptions options, Tex
     }
 
     /// <summary>
-    /// Incidents whose posts on a channel exceed what the rules allow: the calls alerted one by one before it opened
-    /// (the threshold), opened, a roll-up per interval begun, resolved, and the same again per reopening.
+    /// Incidents whose posts on a channel exceed what the rules allow: the calls alerted one by one (the threshold per
+    /// <c>IncidentWindow</c> the pattern's calls span: calls hours apart are each rare), opened, a roll-up per interval
+    /// begun, resolved, and the same again per reopening.
     /// </summary>
     private static List<string> PostsOverBound(IncidentCounts incidents, StandInReceiver teams, StandInReceiver email, TimeSpan elapsed)
     {
@@ -219,8 +220,10 @@ internal sealed partial class ReliabilityHarness(ReliabilityOptions options, Tex
         var over = new List<string>();
         foreach (var incident in incidents.States)
         {
-            var perCall = incidents.Calls.Where(c => c.Value.IncidentKey == incident.Pattern.Key && !c.Value.Folded).Select(c => c.Key).ToList();
-            var bound = incident.Episode * (2 + (int)Math.Ceiling(elapsed / settings.RollupInterval)) + settings.IncidentThreshold;
+            var calls = incidents.Calls.Where(c => c.Value.IncidentKey == incident.Pattern.Key).Select(c => c.Key).ToList();
+            var perCall = calls.Where(c => !incidents.Calls[c].Folded).ToList();
+            var windows = calls.Count == 0 ? 1 : 1 + (int)((calls.Max(c => c.Start) - calls.Min(c => c.Start)) / settings.IncidentWindow);
+            var bound = incident.Episode * (2 + (int)Math.Ceiling(elapsed / settings.RollupInterval)) + settings.IncidentThreshold * windows;
             foreach (var (name, channel) in new[] { ("Teams", teams), ("email", email) })
             {
                 var posts = channel.Accepted.Count(b => IsIncidentPost(b) && (b.Contains($"agent {incident.Pattern.AgentId} produced", StringComparison.Ordinal)

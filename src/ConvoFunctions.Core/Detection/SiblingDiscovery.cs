@@ -8,6 +8,9 @@ namespace ConvoFunctions.Detection;
 internal sealed record DiscoveryResult(IReadOnlyList<ObservedConversation> Found, int Queries, int Details, bool Truncated, IReadOnlySet<string> Unfinished)
 {
     public static DiscoveryResult None { get; } = new([], 0, 0, false, new HashSet<string>());
+
+    /// <summary>Wall time spent discovering: the pace (details per second) is measured over this, not the whole sweep.</summary>
+    public TimeSpan Elapsed { get; init; }
 }
 
 /// <summary>
@@ -41,6 +44,7 @@ internal sealed partial class SiblingDiscovery(
         }
 
         var startedAt = time.GetUtcNow();
+        var watch = time.GetTimestamp();
         var settledBefore = startedAt - settings.SettleDelay;
         var seen = new HashSet<string>(known, StringComparer.Ordinal);
         var found = new List<ObservedConversation>();
@@ -87,14 +91,14 @@ internal sealed partial class SiblingDiscovery(
             }
             while (cursor is not null);
         }
-        return new DiscoveryResult(found, queries, details, false, unfinished);
+        return new DiscoveryResult(found, queries, details, false, unfinished) { Elapsed = time.GetElapsedTime(watch) };
 
         DiscoveryResult BudgetSpent(int r)
         {
             var left = ranges.Skip(r).ToList();
             foreach (var rest in left) unfinished.UnionWith(rest.Calls);
             LogBudgetSpent(queries, details, time.GetUtcNow() - startedAt, left.Count, left.Sum(x => x.Calls.Count), left[0].From);
-            return new DiscoveryResult(found, queries, details, true, unfinished);
+            return new DiscoveryResult(found, queries, details, true, unfinished) { Elapsed = time.GetElapsedTime(watch) };
         }
     }
 

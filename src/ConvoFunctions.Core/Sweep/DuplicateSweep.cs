@@ -165,7 +165,7 @@ internal sealed partial class DuplicateSweep(
         LogSwept(from, now, changeCount, pass.RowsRead, pass.Found.Count, pass.Queries, pass.Duplicates.Count, pass.Pending.Count,
             pass.Outcomes.Count(o => o.Created), problems.Count, pass.Failures);
         return new SweepResult(from, now, changeCount, pass.Observed, pass.RowsRead + changeCount,
-            new DiscoveryResult(pass.Found, pass.Queries, pass.Details, pass.Truncated || pass.CutShort, pass.Unfinished),
+            new DiscoveryResult(pass.Found, pass.Queries, pass.Details, pass.Truncated || pass.CutShort, pass.Unfinished) { Elapsed = pass.DiscoveryTime },
             pass.Duplicates.Values.ToList(), pass.Pending.Values.ToList(), pass.Outcomes, problems, pass.Failures) { Checkpoint = saved };
     }
 
@@ -399,6 +399,7 @@ internal sealed partial class DuplicateSweep(
         public int Queries { get; private set; }
         public int Details { get; private set; }
         public bool Truncated { get; private set; }
+        public TimeSpan DiscoveryTime { get; private set; }
         public bool CutShort { get; set; }
         public List<ObservedConversation> Found { get; } = [];
         public HashSet<string> Unfinished { get; } = new(StringComparer.Ordinal);
@@ -427,6 +428,7 @@ internal sealed partial class DuplicateSweep(
             Queries += result.Queries;
             Details += result.Details;
             Truncated |= result.Truncated;
+            DiscoveryTime += result.Elapsed;
             Unfinished.UnionWith(result.Unfinished);
         }
 
