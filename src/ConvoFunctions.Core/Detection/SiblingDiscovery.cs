@@ -19,8 +19,8 @@ internal sealed record DiscoveryResult(IReadOnlyList<ObservedConversation> Found
 /// of one agent merged into one query) and fetches the unseen ones from the detail endpoint, whatever their
 /// initiation source (the blank sibling may be an SDK session without phone metadata). Each one found is recorded
 /// like a webhook-fed conversation, marked as discovered, so it is fetched once. The settle zone (conversations
-/// younger than <c>SettleDelay</c>) is left for a later pass, and queries and fetches are bounded per pass, oldest
-/// calls first; the calls not fully searched are reported so that the sweep comes back to them.
+/// younger than <c>SettleDelay</c>) is left for a later pass, and queries and fetches are bounded per pass, agents in
+/// turn and each agent's oldest calls first; the calls not fully searched are reported so that the sweep comes back to them.
 /// </summary>
 internal sealed partial class SiblingDiscovery(
     IConversationDirectory directory,
@@ -103,14 +103,15 @@ internal sealed partial class SiblingDiscovery(
     }
 
     /// <summary>
-    /// Reads and records these conversations, as many at once as one worker may call the API (the app-wide gate bounds
-    /// them further). False when a read failed: one odd answer must not cost the other calls their discovery, and its
-    /// range is searched again.
+    /// Reads and records these conversations with twice as many workers as one instance may call the API: while half
+    /// write what they read to storage, the other half keep every API slot busy (the gate still bounds the calls in
+    /// flight, here and app-wide). False when a read failed: one odd answer must not cost the other calls their
+    /// discovery, and its range is searched again.
     /// </summary>
     private async Task<bool> ReadDetailsAsync(IReadOnlyList<ConversationSummary> items, List<ObservedConversation> found, CancellationToken cancellationToken)
     {
         var allRead = true;
-        await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = api.Value.MaxConcurrency, CancellationToken = cancellationToken },
+        await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = 2 * api.Value.MaxConcurrency, CancellationToken = cancellationToken },
             async (item, ct) =>
             {
                 try
@@ -162,7 +163,11 @@ internal sealed partial class SiblingDiscovery(
         return refreshed;
     }
 
-    /// <summary>Per agent, the ranges [start − gap, start + gap] of its calls, overlapping ones merged, oldest first.</summary>
+    /// <summary>
+    /// Per agent, the ranges [start − gap, start + gap] of its calls, overlapping ones merged; agents served in turn
+    /// (every agent's oldest range, then every agent's next, each round oldest first), so that when a sweep's budget runs
+    /// out one agent's backlog has not kept the others from being searched at all.
+    /// </summary>
     internal static IReadOnlyList<(string AgentId, DateTimeOffset From, DateTimeOffset To, IReadOnlyList<string> Calls)> MergedRanges(
         IEnumerable<ObservedConversation> conversations, TimeSpan gap)
     {
@@ -187,7 +192,10 @@ internal sealed partial class SiblingDiscovery(
             }
             if (current is { } last) merged.Add((byAgent.Key, last.From, last.To, last.Calls));
         }
-        return merged.OrderBy(r => r.From).ToList();
+        return merged.GroupBy(r => r.AgentId, StringComparer.Ordinal)
+            .SelectMany(agent => agent.OrderBy(r => r.From).Select((range, turn) => (range, turn)))
+            .OrderBy(x => x.turn).ThenBy(x => x.range.From)
+            .Select(x => x.range).ToList();
     }
 
     // The list filter is in whole seconds: widen by one so that a sibling one second apart is always inside.
@@ -196,7 +204,7 @@ internal sealed partial class SiblingDiscovery(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sibling discovery skipped: ElevenLabs:ApiKey is not set")]
     private partial void LogNotConfigured();
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Sibling discovery spent this sweep's budget ({queries} list queries, {details} detail fetches, {elapsed}); {ranges_left} ranges around {calls_left} calls are left, from {resume_from:o}, and the next sweep resumes there, oldest first")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sibling discovery spent this sweep's budget ({queries} list queries, {details} detail fetches, {elapsed}); {ranges_left} ranges around {calls_left} calls are left, from {resume_from:o}, and the next sweep resumes there, agents in turn")]
     private partial void LogBudgetSpent(int queries, int details, TimeSpan elapsed, int ranges_left, int calls_left, DateTimeOffset resume_from);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Fetching conversation {conversation_id} failed ({error_type}: {error}); it is tried again by a later sweep")]

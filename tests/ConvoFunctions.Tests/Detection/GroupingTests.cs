@@ -198,6 +198,18 @@ public sealed class GroupingTests
         Assert.Contains(ranges, r => r.AgentId == Samples.Real.AgentId && r.From == t.AddSeconds(-121) && r.To == t.AddSeconds(151));
     }
 
+    [Fact]
+    public void Discovery_serves_agents_in_turn_so_one_agents_backlog_does_not_starve_the_others()
+    {
+        var t = Samples.Real.StartTime;
+        var busy = Enumerable.Range(0, 3).Select(i => Samples.Real with { ConversationId = $"busy_{i}", AgentId = "busy", StartTime = t.AddMinutes(30 * i) });
+        var quiet = Samples.Real with { ConversationId = "quiet_0", AgentId = "quiet", StartTime = t.AddMinutes(45) };
+
+        var ranges = SiblingDiscovery.MergedRanges([.. busy, quiet], Gap);
+
+        Assert.Equal(["busy_0", "quiet_0", "busy_1", "busy_2"], ranges.Select(r => r.Calls.Single()));
+    }
+
     [Theory]
     [InlineData("+447700900123", "+44******0123")]
     [InlineData("+442079460123", "+44******0123")]
