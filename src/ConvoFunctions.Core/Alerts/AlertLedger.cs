@@ -31,6 +31,9 @@ internal sealed class AlertLedger(StorageAccount storage)
     /// <summary>Row per alerted conversation: which alert it belongs to, so a group keeps its alert's identity.</summary>
     public const string MemberPartition = "member";
 
+    /// <summary>Row per key a call's first alert took, with that call's conversations (<see cref="ClaimKeyAsync"/>).</summary>
+    public const string OwnerPartition = "owner";
+
     private TableClient Table => storage.Table(StorageNames.AlertsTable);
 
     /// <summary>
@@ -189,6 +192,33 @@ internal sealed class AlertLedger(StorageAccount storage)
             }
         }
         return keys;
+    }
+
+    /// <summary>
+    /// The key a call's first alert goes under: <paramref name="key"/>, unless another call holds it already (separate
+    /// calls sharing a telephony id, such as a constant <c>system__call_sid</c>, each judged before the other was
+    /// recorded), then <paramref name="otherwise"/>. Taken with a conditional insert, so two judges of two calls cannot
+    /// both take it, while two judges of one call (their conversations overlap) agree on it.
+    /// </summary>
+    public async Task<string> ClaimKeyAsync(string key, IEnumerable<string> conversationIds, string otherwise, CancellationToken cancellationToken)
+    {
+        var ours = conversationIds.ToHashSet(StringComparer.Ordinal);
+        var owner = new TableEntity(OwnerPartition, TableKeys.Sanitize(key)) { ["Conversations"] = string.Join(' ', ours.Order(StringComparer.Ordinal)) };
+        try
+        {
+            await Table.WriteAsync(() => Table.AddEntityAsync(owner, cancellationToken), cancellationToken);
+            // Alerts raised before keys were claimed have no owner row: one under the key naming none of these
+            // conversations is another call's.
+            var earlier = await RowsAsync(key, cancellationToken);
+            return earlier.Count == 0 || earlier.Any(r => Alert.FromJson(r.GetString("Payload") ?? "{}").Conversations.Any(c => ours.Contains(c.ConversationId)))
+                ? key : otherwise;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            var held = await GetAsync(OwnerPartition, TableKeys.Sanitize(key), cancellationToken);
+            var theirs = (held?.GetString("Conversations") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return theirs.Any(ours.Contains) ? key : otherwise;
+        }
     }
 
     /// <summary>Notes that these conversations belong to the alert <paramref name="alertKey"/> (idempotent).</summary>

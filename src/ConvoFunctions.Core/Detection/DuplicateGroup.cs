@@ -2,9 +2,10 @@ namespace ConvoFunctions.Detection;
 
 /// <summary>
 /// The conversations of one phone call. <see cref="Key"/> is the group's natural key: the smallest call key of its
-/// members (followed by <c>~&lt;first conversation id&gt;</c> when separate calls share that key), or for a call without any telephony id <c>fuzzy:&lt;agent&gt;:&lt;first conversation id&gt;</c>, which
+/// members, or for a call without any telephony id <c>fuzzy:&lt;agent&gt;:&lt;first conversation id&gt;</c>, which
 /// holds nothing derived from the caller's number. Once alerted, a group keeps its alert's key (see
-/// <c>AlertLedger.AlertKeysOfAsync</c>), so the natural key only names a group never alerted before.
+/// <c>AlertLedger.AlertKeysOfAsync</c>), so the natural key only names a group never alerted before; and a call whose
+/// natural key another call took first is alerted under <see cref="SharedKey"/>.
 /// </summary>
 internal sealed record DuplicateGroup(string Key, bool IsFuzzy, IReadOnlyList<ObservedConversation> Conversations)
 {
@@ -13,6 +14,10 @@ internal sealed record DuplicateGroup(string Key, bool IsFuzzy, IReadOnlyList<Ob
 
     /// <summary>When ElevenLabs asked our initiation route about this call, oldest first; empty when it never did.</summary>
     public IReadOnlyList<DateTimeOffset> InitiationRequests { get; init; } = [];
+
+    /// <summary>The key of one of several calls that share <paramref name="callKey"/>: named by its first conversation too.</summary>
+    public static string SharedKey(string callKey, string firstConversationId) =>
+        ConvoFunctions.Conversations.CallKey.Sanitize($"{callKey}~{firstConversationId}");
 
     /// <summary>Every call key (telephony id) of the group's members.</summary>
     public IReadOnlyList<string> CallKeys => Conversations.SelectMany(c => c.CallKeys).Distinct(StringComparer.Ordinal).ToList();

@@ -50,9 +50,7 @@ internal static class DuplicateGrouper
     {
         // Every conversation is judged blank or real with the configured rule, whoever reads the groups afterwards.
         var unique = Unique(conversations).Select(c => c with { BlankMaxSeconds = rules.BlankMaxSeconds }).ToList();
-        var shared = new HashSet<string>(StringComparer.Ordinal);
-        var calls = KeyedCalls(unique.Where(c => c.CallKey is not null), rules, shared);
-        sharedIds?.UnionWith(shared);
+        var calls = KeyedCalls(unique.Where(c => c.CallKey is not null), rules, sharedIds);
 
         var loose = new List<ObservedConversation>();
         var sessions = new List<ObservedConversation>();
@@ -102,8 +100,8 @@ internal static class DuplicateGrouper
             home.Probable.Add(c.ConversationId);
         }
 
-        var groups = calls.Select(call => ToGroup(call, shared))
-            .Concat(alone.Select(c => ToGroup(new Call([c], IsFuzzy: true), shared)));
+        var groups = calls.Select(ToGroup)
+            .Concat(alone.Select(c => ToGroup(new Call([c], IsFuzzy: true))));
         return groups.OrderBy(g => g.First.StartTime).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
     }
 
@@ -131,7 +129,7 @@ internal static class DuplicateGrouper
     /// call's start, not the previous conversation: a constant id on every call must not chain the day into one call.
     /// An id that starts a second call is a shared one, reported once.
     /// </summary>
-    private static List<Call> KeyedCalls(IEnumerable<ObservedConversation> keyed, GroupingRules rules, ISet<string> sharedIds)
+    private static List<Call> KeyedCalls(IEnumerable<ObservedConversation> keyed, GroupingRules rules, ISet<string>? sharedIds)
     {
         var members = keyed.ToList();
         var parent = members.ToDictionary(c => c.ConversationId, c => c.ConversationId, StringComparer.Ordinal);
@@ -154,7 +152,7 @@ internal static class DuplicateGrouper
                 var call = calls.LastOrDefault(call => call.Admits(c, rules));
                 if (call is null)
                 {
-                    if (calls.Count > 0) sharedIds.Add(key);
+                    if (calls.Count > 0) sharedIds?.Add(key);
                     calls.Add(new KeyedCall(c, key));
                     continue;
                 }
@@ -195,15 +193,17 @@ internal static class DuplicateGrouper
             .Select(x => x.call)
             .FirstOrDefault();
 
-    /// <param name="shared">Call keys that separate calls share: a call keyed by one is named by its first conversation too,
-    /// or every call of a constant <c>system__call_sid</c> would be taken for the first (one alert, the rest "already sent").</param>
-    private static DuplicateGroup ToGroup(Call call, IReadOnlySet<string> shared)
+    /// <summary>
+    /// The group with its natural key. Separate calls sharing that key are told apart when alerted, by who claimed the key
+    /// first (<c>AlertLedger.ClaimKeyAsync</c>), not here: what a grouping sees of a shared key depends on what is
+    /// recorded yet, and two judges of one call must agree on its key.
+    /// </summary>
+    private static DuplicateGroup ToGroup(Call call)
     {
         var sorted = Sort(call.Members);
         var key = call.IsFuzzy
             ? FuzzyKey(sorted[0].AgentId, sorted[0].ConversationId)
             : call.Members.Where(m => m.CallKey is not null).Select(m => m.CallKey!).Min(StringComparer.Ordinal)!;
-        if (!call.IsFuzzy && shared.Contains(key)) key = Conversations.CallKey.Sanitize($"{key}~{sorted[0].ConversationId}");
         return new DuplicateGroup(key, call.IsFuzzy, sorted) { Probable = call.Probable };
     }
 

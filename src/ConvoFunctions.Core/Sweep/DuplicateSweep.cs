@@ -501,8 +501,10 @@ internal sealed partial class DuplicateSweep(
     /// </summary>
     private async Task<IncidentOutcome> AlertAsync(DuplicateGroup group, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        // A call keeps the key of its first alert, however its members were found or keyed since.
-        var key = (await ledger.AlertKeysOfAsync(group.ConversationIds, cancellationToken)).FirstOrDefault() ?? group.Key;
+        // A call keeps the key of its first alert, however its members were found or keyed since; a first alert claims its
+        // key, unless another call sharing the telephony id took it first.
+        var key = (await ledger.AlertKeysOfAsync(group.ConversationIds, cancellationToken)).FirstOrDefault()
+                  ?? await ledger.ClaimKeyAsync(group.Key, group.ConversationIds, DuplicateGroup.SharedKey(group.Key, group.First.ConversationId), cancellationToken);
         // The members are recorded before anything is raised: should the raise fail half-way, the next sweep still
         // finds this key, even if the group's own key has changed by then (a new alias, an earlier member).
         await ledger.RecordMembersAsync(key, group.ConversationIds, cancellationToken);

@@ -286,6 +286,43 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Single(services.GetRequiredService<TestLog>().Lines, l => l.Contains($"Call id {constant} is shared", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_call_sharing_an_id_with_an_alerted_call_it_cannot_see_gets_an_alert_of_its_own()
+    {
+        // Call A is alerted; its call rows are gone (retention, or another sweep that has not recorded them yet) when
+        // call B with the same constant id is judged: B alone looks like A's call, yet it is another.
+        await using var services = Services(new Dictionary<string, string?>(NoDiscovery) { [SettingNames.AlertsIncidentThreshold] = "0" });
+        const string constant = "CAconstant1111111111111111111111";
+        var first = _time.GetUtcNow().AddMinutes(-10);
+        async Task CallAsync(string name, DateTimeOffset start, string caller)
+        {
+            foreach (var json in new[] { Samples.Variant(Samples.RealJson(), $"conv_{name}_real", start.ToUnixTimeSeconds(), constant), Samples.Variant(Samples.BlankJson(), $"conv_{name}_blank", start.ToUnixTimeSeconds() - 1, constant) })
+            {
+                json["metadata"]!["phone_call"]!["external_number"] = caller;
+                await KnowAsync(json);
+            }
+            await SweepAsync(services);
+        }
+        await CallAsync("a", first, "+447700900001");
+        // Gone from every table the sweep reads (as retention removes them), but not from the alert ledger.
+        var gone = 0;
+        foreach (var table in new[] { StorageNames.CallsTable, StorageNames.ActivityTable, StorageNames.ChangesTable }.Select(azurite.Storage.Table))
+        {
+            await foreach (var row in table.QueryAsync<TableEntity>(r => r.RowKey == "conv_a_real" || r.RowKey == "conv_a_blank"))
+            {
+                await table.DeleteEntityAsync(row.PartitionKey, row.RowKey);
+                gone++;
+            }
+        }
+        Assert.Equal(6, gone);
+
+        _time.Advance(TimeSpan.FromDays(1));
+        await CallAsync("b", _time.GetUtcNow().AddMinutes(-10), "+447700900002");
+
+        Assert.Equal([["conv_a_blank", "conv_a_real"], ["conv_b_blank", "conv_b_real"]], AlertedConversations());
+        Assert.Equal([constant, DuplicateGroup.SharedKey(constant, "conv_b_blank")], (await AlertKeysAsync()).Order(StringComparer.Ordinal));
+    }
+
     /// <summary>An instance's own clock: the test's true time moved by a skew.</summary>
     private sealed class SkewedClock(TimeProvider truth, TimeSpan skew) : TimeProvider
     {
@@ -910,7 +947,7 @@ public sealed class DuplicateSweepTests(AzuriteFixture azurite) : IAsyncLifetime
         var keys = new List<string>();
         await foreach (var e in azurite.Storage.Table(StorageNames.AlertsTable).QueryAsync<TableEntity>(select: ["PartitionKey"]))
         {
-            if (e.PartitionKey is not (AlertLedger.OpenPartition or AlertLedger.MemberPartition or AlertLedger.HealthPartition or IncidentRecords.StatePartition or IncidentRecords.CallPartition)) keys.Add(e.PartitionKey);
+            if (e.PartitionKey is not (AlertLedger.OpenPartition or AlertLedger.MemberPartition or AlertLedger.OwnerPartition or AlertLedger.HealthPartition or IncidentRecords.StatePartition or IncidentRecords.CallPartition)) keys.Add(e.PartitionKey);
         }
         return keys.Distinct().ToList();
     }
